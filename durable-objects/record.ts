@@ -1,0 +1,45 @@
+/**
+ * What the primary and the replicas exchange about one key.
+ *
+ * A record is the latest state of a key at some version: a value, or a
+ * tombstone (`value === null`) left by a delete. Versions are assigned by the
+ * key's primary only (1, 2, 3, …, bumped by every write and delete), so
+ * "newer" is a plain comparison of versions on every copy.
+ */
+export interface KeyRecord {
+  namespace: string;
+  key: string;
+  version: number;
+  /** The value's bytes, or null for a tombstone. */
+  value: ArrayBuffer | null;
+  contentType: string;
+  /** The primary's clock (ms since epoch) when this version was committed. */
+  committedAt: number;
+}
+
+/**
+ * A record as a copy holds it: `confirmedAt` is the primary's clock when the
+ * primary last vouched that this version was the latest. A copy's staleness
+ * bound is `now - confirmedAt`.
+ */
+export interface ConfirmedRecord extends KeyRecord {
+  confirmedAt: number;
+}
+
+/** The reference a caller gives to name a key. */
+export interface KeyRef {
+  namespace: string;
+  key: string;
+}
+
+/** How a copy answers a read: from what it held (`hit`), or after filling from the primary (`miss`). */
+export type CacheOutcome = "hit" | "miss";
+
+/**
+ * The record of a key that was never written: a tombstone at version 0, so
+ * that a copy can remember the absence and any real write (version ≥ 1)
+ * replaces it.
+ */
+export function absentRecord(ref: KeyRef, confirmedAt: number): ConfirmedRecord {
+  return { ...ref, version: 0, value: null, contentType: "", committedAt: 0, confirmedAt };
+}

@@ -1,0 +1,91 @@
+import { fullJitterDelay, type BackoffPolicy } from "./retry";
+import type { Region } from "./topology";
+
+/** How long a primary waits before retrying a region that failed: 50 ms growing to 10 s. */
+export const REPLICATION_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 10_000 };
+
+type RegionProgressRow = {
+  region: string;
+  acked_version: number;
+  failures: number;
+  next_attempt_at: number;
+};
+
+/** What the primary knows of one region: the newest version it acknowledged. */
+export interface RegionProgress {
+  region: Region;
+  ackedVersion: number;
+  failures: number;
+  /** No push to this region before this time (ms since epoch); 0 means now. */
+  nextAttemptAt: number;
+}
+
+/** The primary's table of per-region progress. Its schema is part of the primary's migrations. */
+export const REPLICATION_SCHEMA = `
+CREATE TABLE replication (
+  region TEXT PRIMARY KEY,
+  acked_version INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;`;
+
+/**
+ * The primary's record of which version every region has acknowledged. It is
+ * the whole of the replication protocol's durable state: a region is pending
+ * while its acknowledged version is below the primary's version, and pushes
+ * go on until it is not. Nothing depends on a later write to the same key,
+ * and an acknowledgement never moves backwards.
+ */
+export class ReplicationLog {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Every configured region's progress; a region never pushed to has acknowledged version 0. */
+  progress(regions: readonly Region[]): RegionProgress[] {
+    const rows = new Map(
+      this.sql.exec<RegionProgressRow>("SELECT * FROM replication").toArray().map((row) => [row.region, row]),
+    );
+    return regions.map((region) => {
+      const row = rows.get(region);
+      return {
+        region,
+        ackedVersion: row?.acked_version ?? 0,
+        failures: row?.failures ?? 0,
+        nextAttemptAt: row?.next_attempt_at ?? 0,
+      };
+    });
+  }
+
+  /** The regions that have not acknowledged `version`. */
+  pending(regions: readonly Region[], version: number): RegionProgress[] {
+    return this.progress(regions).filter((region) => region.ackedVersion < version);
+  }
+
+  /** The earliest time a push is due for `version`, or null when every region has it. */
+  nextDue(regions: readonly Region[], version: number): number | null {
+    const due = this.pending(regions, version).map((region) => region.nextAttemptAt);
+    return due.length === 0 ? null : Math.min(...due);
+  }
+
+  /** A region holds `version` (or newer): clear its failures. */
+  acknowledge(region: Region, version: number): void {
+    this.sql.exec(
+      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES (?, ?, 0, 0)
+       ON CONFLICT (region) DO UPDATE SET acked_version = max(acked_version, excluded.acked_version), failures = 0, next_attempt_at = 0`,
+      region,
+      version,
+    );
+  }
+
+  /** A push to a region failed: back off with full jitter before the next one. */
+  fail(region: Region, now: number): void {
+    const failures = (this.progress([region])[0]?.failures ?? 0) + 1;
+    const nextAttemptAt = now + fullJitterDelay(failures - 1, REPLICATION_BACKOFF);
+    this.sql.exec(
+      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES (?, 0, ?, ?)
+       ON CONFLICT (region) DO UPDATE SET failures = excluded.failures, next_attempt_at = excluded.next_attempt_at`,
+      region,
+      failures,
+      nextAttemptAt,
+    );
+  }
+}
