@@ -75,7 +75,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       this.alarmAt = await ctx.storage.getAlarm();
       // An alarm that went missing (deleted, or lost with a crash) is re-armed
       // here, so pending replication never waits for a later write.
-      await this.scheduleReplication();
+      if (this.alarmAt === null) await this.scheduleReplication();
     });
   }
 

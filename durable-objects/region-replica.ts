@@ -32,6 +32,20 @@ type EntryRow = {
   confirmed_at: number;
 };
 
+/** What a replica has done since it started (in memory; reset when the object is). */
+export interface ReplicaCounters {
+  /** Reads answered from a copy held here. */
+  hits: number;
+  /** Reads that found no copy and waited for a fill. */
+  misses: number;
+  /** Fetches from primaries to fill misses (concurrent misses for one key share one). */
+  fills: number;
+  /** Pushed records that moved a copy forward. */
+  applied: number;
+  /** Pushed records that were not newer than the copy held. */
+  ignored: number;
+}
+
 /** A replica's answer to a read: the copy it serves, and whether it had to fill it from the primary. */
 export interface ReplicaRead {
   record: ConfirmedRecord;
@@ -50,6 +64,7 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
   private readonly sql: SqlStorage;
   private readonly placement: Placement;
   private readonly fills = new Map<string, Promise<ConfirmedRecord>>();
+  private readonly counters: ReplicaCounters = { hits: 0, misses: 0, fills: 0, applied: 0, ignored: 0 };
 
   constructor(ctx: DurableObjectState, env: PlacementEnv) {
     super(ctx, env);
@@ -67,14 +82,23 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
    */
   apply(records: ConfirmedRecord[]): number[] {
     const appliedAt = Date.now();
-    return records.map((record) => this.applyOne(record, appliedAt));
+    return records.map((record) => {
+      const { held, moved } = this.applyOne(record, appliedAt);
+      if (moved) this.counters.applied++;
+      else this.counters.ignored++;
+      return held;
+    });
   }
 
   /** The copy of a key held here, filled from the primary when there is none. */
   async read(ref: KeyRef): Promise<ReplicaRead> {
     const id = entryId(ref.namespace, ref.key);
     const held = this.load(id);
-    if (held) return { record: held, cache: "hit" };
+    if (held) {
+      this.counters.hits++;
+      return { record: held, cache: "hit" };
+    }
+    this.counters.misses++;
     let fill = this.fills.get(id);
     if (!fill) {
       fill = this.fill(id, ref).finally(() => this.fills.delete(id));
@@ -88,22 +112,39 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
     return this.load(entryId(ref.namespace, ref.key))?.version ?? null;
   }
 
+  /** The counters since this object started. */
+  stats(): ReplicaCounters {
+    return { ...this.counters };
+  }
+
   private async fill(id: string, ref: KeyRef): Promise<ConfirmedRecord> {
+    this.counters.fills++;
     const { record } = await this.placement.primary(ref).read(ref);
     this.applyOne(record, Date.now());
     // A push may have landed while the fill was on its way: serve whatever is newest.
     return this.load(id) ?? record;
   }
 
-  private applyOne(record: ConfirmedRecord, appliedAt: number): number {
+  /** Applies one record if it is newer than the copy held; answers the version held afterwards. */
+  private applyOne(record: ConfirmedRecord, appliedAt: number): { held: number; moved: boolean } {
     const id = entryId(record.namespace, record.key);
+    const held = this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
+    if (held !== undefined && record.version < held) return { held, moved: false };
+    if (held === record.version) {
+      // The same version again: the primary vouches for it as of a later time.
+      this.sql.exec(
+        "UPDATE entries SET confirmed_at = max(confirmed_at, ?) WHERE id = ?",
+        record.confirmedAt,
+        id,
+      );
+      return { held, moved: false };
+    }
     this.sql.exec(
       `INSERT INTO entries (id, namespace, key, version, value, content_type, committed_at, confirmed_at, applied_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET
          version = excluded.version, value = excluded.value, content_type = excluded.content_type,
-         committed_at = excluded.committed_at, confirmed_at = excluded.confirmed_at, applied_at = excluded.applied_at
-       WHERE excluded.version > entries.version`,
+         committed_at = excluded.committed_at, confirmed_at = excluded.confirmed_at, applied_at = excluded.applied_at`,
       id,
       record.namespace,
       record.key,
@@ -114,14 +155,7 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
       record.confirmedAt,
       appliedAt,
     );
-    this.sql.exec(
-      "UPDATE entries SET confirmed_at = ? WHERE id = ? AND version = ? AND confirmed_at < ?",
-      record.confirmedAt,
-      id,
-      record.version,
-      record.confirmedAt,
-    );
-    return this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).one().version;
+    return { held: record.version, moved: true };
   }
 
   private load(id: string): ConfirmedRecord | null {

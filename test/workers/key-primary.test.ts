@@ -1,0 +1,134 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import type { KeyPrimary } from "../../durable-objects/key-primary";
+import { bytes, call, inside, heldVersions, keyPath, placement, replicate, text, uniqueRef } from "./helpers";
+
+describe("KeyPrimary", () => {
+  it("assigns versions 1, 2, 3 to writes and deletes, and keeps a tombstone", async () => {
+    const ref = uniqueRef("versions");
+    const primary = placement.primary(ref, "weur");
+    expect((await primary.put(ref, bytes("a"), "text/plain", "weur")).version).toBe(1);
+    expect((await primary.put(ref, bytes("b"), "text/plain", "weur")).version).toBe(2);
+    expect((await primary.delete(ref))?.version).toBe(3);
+
+    const { record, homeRegion } = await primary.read(ref);
+    expect(record.version).toBe(3);
+    expect(record.value).toBeNull();
+    expect(homeRegion).toBe("weur");
+
+    expect(await primary.delete(ref)).toBeNull();
+    expect((await primary.put(ref, bytes("c"), "text/plain", "enam")).version).toBe(4);
+    expect((await primary.read(ref)).homeRegion).toBe("weur");
+  });
+
+  it("answers a key never written as absent, at version 0", async () => {
+    const ref = uniqueRef("absent");
+    const { record, homeRegion } = await placement.primary(ref).read(ref);
+    expect(record).toMatchObject({ version: 0, value: null });
+    expect(homeRegion).toBeNull();
+  });
+
+  it("reads storage on every read, never a copy in memory", async () => {
+    const ref = uniqueRef("storage");
+    const primary = placement.primary(ref);
+    await primary.put(ref, bytes("written"), "text/plain", "enam");
+    await inside(primary, (_instance: KeyPrimary, state) => {
+      state.storage.sql.exec("UPDATE entry SET value = ? WHERE id = 1", bytes("changed in storage"));
+    });
+    expect(text((await primary.read(ref)).record.value)).toBe("changed in storage");
+  });
+
+  it("gives concurrent writes to one key distinct versions, and the highest wins", async () => {
+    const ref = uniqueRef("concurrent");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(keyPath(ref.key), { method: "PUT", body: `writer ${i}` }).then(async (response) => ({
+          writer: i,
+          ...((await response.json()) as { version: number }),
+        })),
+      ),
+    );
+    const versions = answers.map((answer) => answer.version).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+
+    const winner = answers.find((answer) => answer.version === 20)!;
+    const strong = await call(keyPath(ref.key), { headers: { "X-Consistency": "strong" } });
+    expect(strong.headers.get("X-Version")).toBe("20");
+    expect(await strong.text()).toBe(`writer ${winner.writer}`);
+  });
+
+  it("replicates from its alarm to every region, and records each acknowledgement", async () => {
+    const ref = uniqueRef("alarm");
+    const primary = placement.primary(ref);
+    await primary.put(ref, bytes("v1"), "text/plain", "enam");
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => null));
+    expect((await primary.replicationStatus()).regions.every((r) => r.ackedVersion === 0)).toBe(true);
+
+    expect(await replicate(ref)).toBe(true);
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 1));
+    const status = await primary.replicationStatus();
+    expect(status.version).toBe(1);
+    expect(status.regions.map((r) => r.ackedVersion)).toEqual(placement.regions.map(() => 1));
+    // Nothing is pending, so no alarm is left armed.
+    expect(await replicate(ref)).toBe(false);
+  });
+
+  it("coalesces a burst of writes into one push of the latest record", async () => {
+    const ref = uniqueRef("burst");
+    const primary = placement.primary(ref);
+    for (let i = 1; i <= 5; i++) await primary.put(ref, bytes(`v${i}`), "text/plain", "apac");
+    expect(await replicate(ref)).toBe(true);
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 5));
+    const replica = placement.replica("oc", ref);
+    expect(text((await replica.read(ref)).record.value)).toBe("v5");
+    expect(await replicate(ref)).toBe(false);
+  });
+
+  it("still replicates a write acknowledged just before the primary was reset", async () => {
+    const ref = uniqueRef("reset");
+    const before = placement.primary(ref);
+    expect((await before.put(ref, bytes("acknowledged"), "text/plain", "sam")).version).toBe(1);
+    await inside(before, (instance: KeyPrimary) => {
+      (instance as unknown as { marker: string }).marker = "old instance";
+    });
+    await inside(before, (_instance: KeyPrimary, state) => state.abort("reset in test")).catch(() => {});
+
+    const after = placement.primary(ref);
+    const marker = await inside(after, (instance: KeyPrimary) => (instance as unknown as { marker?: string }).marker);
+    expect(marker).toBeUndefined();
+    expect(await runDurableObjectAlarm(after)).toBe(true);
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 1));
+  });
+
+  it("re-arms a lost alarm when the object next starts, so pending pushes still happen", async () => {
+    const ref = uniqueRef("lost-alarm");
+    const primary = placement.primary(ref);
+    await primary.put(ref, bytes("pending"), "text/plain", "me");
+    await inside(primary, async (_instance: KeyPrimary, state) => {
+      await state.storage.deleteAlarm();
+    });
+    await inside(primary, (_instance: KeyPrimary, state) => state.abort("reset in test")).catch(() => {});
+
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => null));
+
+    // Waking the object is enough: its constructor arms an alarm for the pending pushes.
+    await placement.primary(ref).read(ref);
+    await vi.waitFor(async () => expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 1)), {
+      timeout: 5_000,
+    });
+  });
+
+  it("replicates a delete as a tombstone that replicas then serve as 404", async () => {
+    const ref = uniqueRef("delete");
+    const primary = placement.primary(ref);
+    await primary.put(ref, bytes("here"), "text/plain", "afr");
+    await replicate(ref);
+    await primary.delete(ref);
+    await replicate(ref);
+    expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 2));
+    const answer = await call(keyPath(ref.key), { headers: { "X-Region": "eeur" } });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get("X-Served-By")).toBe("replica");
+    expect(answer.headers.get("X-Cache")).toBe("HIT");
+  });
+});

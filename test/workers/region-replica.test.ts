@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import type { RegionReplica } from "../../durable-objects/region-replica";
+import { bytes, inside, placement, pushed, replicate, text, uniqueRef } from "./helpers";
+
+describe("RegionReplica", () => {
+  it("applies a push only when its version is newer than the copy held", async () => {
+    const ref = uniqueRef("newer");
+    const replica = placement.replica("weur", ref);
+    expect(await replica.apply([pushed(ref, 2, "two")])).toEqual([2]);
+    expect(await replica.apply([pushed(ref, 1, "one")])).toEqual([2]);
+    expect(await replica.apply([pushed(ref, 3, "three")])).toEqual([3]);
+    expect(text((await replica.read(ref)).record.value)).toBe("three");
+  });
+
+  it("is unmoved by duplicated and reordered pushes, tombstones included", async () => {
+    const ref = uniqueRef("reorder");
+    const replica = placement.replica("enam", ref);
+    const history = [pushed(ref, 1, "a"), pushed(ref, 2, "b"), pushed(ref, 3, null), pushed(ref, 4, "d")];
+    // Every message twice, delivered in reverse order.
+    const deliveries = [...history, ...history].reverse();
+    for (const record of deliveries) await replica.apply([record]);
+    const { record } = await replica.read(ref);
+    expect(record.version).toBe(4);
+    expect(text(record.value)).toBe("d");
+
+    const late = uniqueRef("late-put");
+    const other = placement.replica("enam", late);
+    await other.apply([pushed(late, 3, null)]);
+    await other.apply([pushed(late, 2, "resurrected?")]);
+    expect((await other.read(late)).record).toMatchObject({ version: 3, value: null });
+
+    const stats = await replica.stats();
+    expect(stats.applied).toBeGreaterThanOrEqual(1);
+    expect(stats.ignored).toBeGreaterThanOrEqual(7);
+  });
+
+  it("refreshes only confirmedAt when the same version is pushed again", async () => {
+    const ref = uniqueRef("confirm");
+    const replica = placement.replica("apac", ref);
+    await replica.apply([pushed(ref, 1, "same", 1_000)]);
+    await replica.apply([{ ...pushed(ref, 1, "ignored bytes", 5_000) }]);
+    const { record } = await replica.read(ref);
+    expect(record.confirmedAt).toBe(5_000);
+    expect(text(record.value)).toBe("same");
+  });
+
+  it("fills a miss from the primary once, however many reads wait for it", async () => {
+    const ref = uniqueRef("fill");
+    await placement.primary(ref).put(ref, bytes("from the primary"), "text/plain", "oc");
+    const replica = placement.replica("afr", ref);
+    const before = await replica.stats();
+
+    // Issued inside the object in one turn, so all ten are waiting before the first fill returns.
+    const reads = await inside(replica, (instance: RegionReplica) =>
+      Promise.all(Array.from({ length: 10 }, () => instance.read(ref))),
+    );
+    for (const read of reads) {
+      expect(read.cache).toBe("miss");
+      expect(text(read.record.value)).toBe("from the primary");
+    }
+    const after = await replica.stats();
+    expect(after.misses - before.misses).toBe(10);
+    expect(after.fills - before.fills).toBe(1);
+
+    expect((await replica.read(ref)).cache).toBe("hit");
+  });
+
+  it("remembers a key that was never written, until a write replicates", async () => {
+    const ref = uniqueRef("negative");
+    const replica = placement.replica("me", ref);
+    expect((await replica.read(ref)).record).toMatchObject({ version: 0, value: null });
+    expect(await replica.heldVersion(ref)).toBe(0);
+
+    await placement.primary(ref).put(ref, bytes("now it exists"), "text/plain", "me");
+    await replicate(ref);
+    const { record, cache } = await replica.read(ref);
+    expect(cache).toBe("hit");
+    expect(text(record.value)).toBe("now it exists");
+  });
+});
