@@ -1,3 +1,4 @@
-export { KeyPrimary, type PrimaryRead, type WriteResult } from "./key-primary";
+export { KeyPrimary, type PrimaryRead, type Revalidation } from "./key-primary";
 export { RegionReplica, type ReplicaRead } from "./region-replica";
 export type { ConfirmedRecord, KeyRecord, KeyRef } from "./record";
+export type { WriteOp, WriteOutcome, WriteRequest } from "./write";

@@ -2,9 +2,10 @@
  * What the primary and the replicas exchange about one key.
  *
  * A record is the latest state of a key at some version: a value, or a
- * tombstone (`value === null`) left by a delete. Versions are assigned by the
- * key's primary only (1, 2, 3, …, bumped by every write and delete), so
- * "newer" is a plain comparison of versions on every copy.
+ * tombstone (`value === null`) left by a delete or an expiry. Versions are
+ * assigned by the key's primary only (1, 2, 3, …, bumped by every write,
+ * delete and expiry), so "newer" is a plain comparison of versions on every
+ * copy.
  */
 export interface KeyRecord {
   namespace: string;
@@ -15,6 +16,8 @@ export interface KeyRecord {
   contentType: string;
   /** The primary's clock (ms since epoch) when this version was committed. */
   committedAt: number;
+  /** When the value stops existing (ms since epoch), or null for never. Every tier checks it. */
+  expiresAt: number | null;
 }
 
 /**
@@ -32,8 +35,8 @@ export interface KeyRef {
   key: string;
 }
 
-/** How a copy answers a read: from what it held (`hit`), or after filling from the primary (`miss`). */
-export type CacheOutcome = "hit" | "miss";
+/** How a copy answered a read: from what it held, after waiting for replication, or after asking the primary. */
+export type CacheOutcome = "hit" | "waited" | "miss" | "revalidated" | "forwarded";
 
 /**
  * The record of a key that was never written: a tombstone at version 0, so
@@ -41,5 +44,19 @@ export type CacheOutcome = "hit" | "miss";
  * replaces it.
  */
 export function absentRecord(ref: KeyRef, confirmedAt: number): ConfirmedRecord {
-  return { ...ref, version: 0, value: null, contentType: "", committedAt: 0, confirmedAt };
+  return { ...ref, version: 0, value: null, contentType: "", committedAt: 0, expiresAt: null, confirmedAt };
+}
+
+/** True when the record holds a value that has not expired by `now`. */
+export function isLive(record: KeyRecord, now: number): boolean {
+  return record.value !== null && (record.expiresAt === null || record.expiresAt > now);
+}
+
+/**
+ * The record as a reader at `now` must see it: an expired value reads as a
+ * tombstone of the same version, at every tier, whether or not the
+ * primary's expiry has replicated yet.
+ */
+export function asSeenAt<R extends KeyRecord>(record: R, now: number): R {
+  return record.value !== null && !isLive(record, now) ? { ...record, value: null } : record;
 }

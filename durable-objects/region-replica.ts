@@ -1,77 +1,69 @@
 import { DurableObject } from "cloudflare:workers";
+import { shortfall, type ReadConstraints, type ShortfallReason } from "./freshness";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
-import type { CacheOutcome, ConfirmedRecord, KeyRef } from "./record";
-import { migrate, type Migration } from "./schema";
+import { asSeenAt, type CacheOutcome, type ConfirmedRecord, type KeyRef } from "./record";
+import { ReplicaStore, REPLICA_MIGRATIONS } from "./replica-store";
+import { migrate } from "./schema";
 import { entryId } from "./topology";
-
-const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    sql: `
-CREATE TABLE entries (
-  id TEXT PRIMARY KEY,
-  namespace TEXT NOT NULL,
-  key TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  value BLOB,
-  content_type TEXT NOT NULL,
-  committed_at INTEGER NOT NULL,
-  confirmed_at INTEGER NOT NULL,
-  applied_at INTEGER NOT NULL
-) WITHOUT ROWID;`,
-  },
-];
-
-type EntryRow = {
-  namespace: string;
-  key: string;
-  version: number;
-  value: ArrayBuffer | null;
-  content_type: string;
-  committed_at: number;
-  confirmed_at: number;
-};
+import { VersionWaiters } from "./version-waiters";
 
 /** What a replica has done since it started (in memory; reset when the object is). */
 export interface ReplicaCounters {
   /** Reads answered from a copy held here. */
   hits: number;
-  /** Reads that found no copy and waited for a fill. */
-  misses: number;
-  /** Fetches from primaries to fill misses (concurrent misses for one key share one). */
-  fills: number;
+  /** Reads answered after waiting for replication to bring a new enough version. */
+  waits: number;
+  /** Reads that had to ask the primary, by why the copy held could not serve them. */
+  forwarded: Record<ShortfallReason, number>;
+  /** Calls to primaries (concurrent reads of one key share one). */
+  primaryCalls: number;
+  /** Of those, revalidations answered "unchanged" (no value bytes travelled). */
+  unchanged: number;
   /** Pushed records that moved a copy forward. */
   applied: number;
   /** Pushed records that were not newer than the copy held. */
   ignored: number;
 }
 
-/** A replica's answer to a read: the copy it serves, and whether it had to fill it from the primary. */
+/** A replica's answer to a read: the copy it serves, and how it came by it. */
 export interface ReplicaRead {
   record: ConfirmedRecord;
   cache: CacheOutcome;
-};
+}
 
 /**
  * The copies of one shard of keys in one region (named `region/shard`,
  * placed in that region). A copy only ever moves forward: an update is
  * applied only when its version is newer than the one held, so duplicated,
- * delayed or reordered pushes are harmless. A read of a key the replica does
- * not hold fills it from the primary; concurrent misses for one key share one
- * fetch.
+ * delayed or reordered pushes are harmless.
+ *
+ * A read names its constraints; a copy that meets them is served at once. A
+ * copy behind a minimum version may wait for replication; otherwise the
+ * replica asks the primary — a revalidation when it holds a copy, so that an
+ * unchanged version costs no value bytes — and concurrent reads of one key
+ * share that call.
  */
 export class RegionReplica extends DurableObject<PlacementEnv> {
-  private readonly sql: SqlStorage;
+  private readonly store: ReplicaStore;
   private readonly placement: Placement;
-  private readonly fills = new Map<string, Promise<ConfirmedRecord>>();
-  private readonly counters: ReplicaCounters = { hits: 0, misses: 0, fills: 0, applied: 0, ignored: 0 };
+  private readonly waiters = new VersionWaiters();
+  private readonly inflight = new Map<string, Promise<ConfirmedRecord>>();
+  private readonly counters: ReplicaCounters = {
+    hits: 0,
+    waits: 0,
+    forwarded: { miss: 0, min_version: 0, bound: 0 },
+    primaryCalls: 0,
+    unchanged: 0,
+    applied: 0,
+    ignored: 0,
+  };
 
   constructor(ctx: DurableObjectState, env: PlacementEnv) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.store = new ReplicaStore(ctx.storage.sql);
     this.placement = placementFor(env);
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, MIGRATIONS);
+      migrate(ctx.storage.sql, REPLICA_MIGRATIONS);
     });
   }
 
@@ -83,97 +75,84 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
   apply(records: ConfirmedRecord[]): number[] {
     const appliedAt = Date.now();
     return records.map((record) => {
-      const { held, moved } = this.applyOne(record, appliedAt);
-      if (moved) this.counters.applied++;
-      else this.counters.ignored++;
+      const { held, moved } = this.store.apply(record, appliedAt);
+      if (moved) {
+        this.counters.applied++;
+        this.waiters.reached(entryId(record.namespace, record.key), held);
+      } else {
+        this.counters.ignored++;
+      }
       return held;
     });
   }
 
-  /** The copy of a key held here, filled from the primary when there is none. */
-  async read(ref: KeyRef): Promise<ReplicaRead> {
+  /** The copy of a key that meets `want`, from here if it can be, else by way of the primary. */
+  async read(ref: KeyRef, want: ReadConstraints = {}): Promise<ReplicaRead> {
     const id = entryId(ref.namespace, ref.key);
-    const held = this.load(id);
-    if (held) {
+    let held = this.store.load(id);
+    let reason = shortfall(held, want, Date.now());
+    if (reason === null) {
       this.counters.hits++;
-      return { record: held, cache: "hit" };
+      return { record: asSeenAt(held!, Date.now()), cache: "hit" };
     }
-    this.counters.misses++;
-    let fill = this.fills.get(id);
-    if (!fill) {
-      fill = this.fill(id, ref).finally(() => this.fills.delete(id));
-      this.fills.set(id, fill);
+    if (reason === "min_version" && (want.maxWaitMs ?? 0) > 0 && (await this.waiters.wait(id, want.minVersion!, want.maxWaitMs!))) {
+      held = this.store.load(id);
+      reason = shortfall(held, want, Date.now());
+      if (reason === null) {
+        this.counters.waits++;
+        return { record: asSeenAt(held!, Date.now()), cache: "waited" };
+      }
     }
-    return { record: await fill, cache: "miss" };
+    this.counters.forwarded[reason]++;
+    const record = await this.fromPrimary(id, ref, want);
+    const cache: CacheOutcome = reason === "miss" ? "miss" : reason === "bound" ? "revalidated" : "forwarded";
+    return { record: asSeenAt(record, Date.now()), cache };
   }
 
   /** The version held for a key, or null when there is no copy. */
   heldVersion(ref: KeyRef): number | null {
-    return this.load(entryId(ref.namespace, ref.key))?.version ?? null;
+    return this.store.load(entryId(ref.namespace, ref.key))?.version ?? null;
   }
 
   /** The counters since this object started. */
   stats(): ReplicaCounters {
-    return { ...this.counters };
+    return structuredClone(this.counters);
   }
 
-  private async fill(id: string, ref: KeyRef): Promise<ConfirmedRecord> {
-    this.counters.fills++;
-    const { record } = await this.placement.primary(ref).read(ref);
-    this.applyOne(record, Date.now());
-    // A push may have landed while the fill was on its way: serve whatever is newest.
-    return this.load(id) ?? record;
-  }
-
-  /** Applies one record if it is newer than the copy held; answers the version held afterwards. */
-  private applyOne(record: ConfirmedRecord, appliedAt: number): { held: number; moved: boolean } {
-    const id = entryId(record.namespace, record.key);
-    const held = this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
-    if (held !== undefined && record.version < held) return { held, moved: false };
-    if (held === record.version) {
-      // The same version again: the primary vouches for it as of a later time.
-      this.sql.exec(
-        "UPDATE entries SET confirmed_at = max(confirmed_at, ?) WHERE id = ?",
-        record.confirmedAt,
-        id,
-      );
-      return { held, moved: false };
+  /**
+   * Asks the primary for the key, sharing a call already on its way. A shared
+   * call that began before this read may answer an older state than the read
+   * needs, so its answer is checked and, if short, one call of its own follows.
+   */
+  private async fromPrimary(id: string, ref: KeyRef, want: ReadConstraints): Promise<ConfirmedRecord> {
+    const pending = this.inflight.get(id);
+    if (pending) {
+      const shared = await pending;
+      if (shortfall(shared, want, Date.now()) === null) return shared;
     }
-    this.sql.exec(
-      `INSERT INTO entries (id, namespace, key, version, value, content_type, committed_at, confirmed_at, applied_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET
-         version = excluded.version, value = excluded.value, content_type = excluded.content_type,
-         committed_at = excluded.committed_at, confirmed_at = excluded.confirmed_at, applied_at = excluded.applied_at`,
-      id,
-      record.namespace,
-      record.key,
-      record.version,
-      record.value,
-      record.contentType,
-      record.committedAt,
-      record.confirmedAt,
-      appliedAt,
-    );
-    return { held: record.version, moved: true };
+    const call = this.callPrimary(id, ref).finally(() => {
+      if (this.inflight.get(id) === call) this.inflight.delete(id);
+    });
+    this.inflight.set(id, call);
+    return call;
   }
 
-  private load(id: string): ConfirmedRecord | null {
-    const row = this.sql
-      .exec<EntryRow>(
-        "SELECT namespace, key, version, value, content_type, committed_at, confirmed_at FROM entries WHERE id = ?",
-        id,
-      )
-      .toArray()[0];
-    if (!row) return null;
-    return {
-      namespace: row.namespace,
-      key: row.key,
-      version: row.version,
-      value: row.value,
-      contentType: row.content_type,
-      committedAt: row.committed_at,
-      confirmedAt: row.confirmed_at,
-    };
+  private async callPrimary(id: string, ref: KeyRef): Promise<ConfirmedRecord> {
+    this.counters.primaryCalls++;
+    const primary = this.placement.primary(ref);
+    const held = this.store.load(id);
+    if (held) {
+      const answer = await primary.revalidate(ref, held.version);
+      if (answer.unchanged) {
+        this.counters.unchanged++;
+        this.store.confirm(id, held.version, answer.confirmedAt);
+      } else {
+        this.apply([answer.read.record]);
+      }
+    } else {
+      this.apply([(await primary.read(ref)).record]);
+    }
+    // A push may have landed while the call was on its way: serve whatever is newest.
+    return this.store.load(id)!;
   }
 }

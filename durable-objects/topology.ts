@@ -78,14 +78,19 @@ export function entryId(namespace: string, key: string): string {
   return `${encodeURIComponent(namespace)}/${encodeURIComponent(key)}`;
 }
 
-/** The shard of a replica region that holds an entry (FNV-1a over the id's UTF-16 code units). */
-export function shardOf(id: string, shardCount: number): number {
+/** 32-bit FNV-1a over a string's UTF-16 code units: stable across runtimes and deployments. */
+export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % shardCount;
+  return hash >>> 0;
+}
+
+/** The shard of a replica region that holds an entry. */
+export function shardOf(id: string, shardCount: number): number {
+  return fnv1a32(id) % shardCount;
 }
 
 /** The name of the replica object for one shard of one region. */

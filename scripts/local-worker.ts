@@ -8,11 +8,18 @@ export interface LocalWorker {
 
 /**
  * Starts the worker the way `npm run dev` does, but on a free port and with
- * nothing persisted, so a measurement starts from an empty store.
+ * nothing persisted, so a measurement starts from an empty store. `vars`
+ * override the settings of wrangler.toml.
+ *
+ * @example const worker = await startLocalWorker({ EDGE_CACHE_MAX_AGE_MS: "0" });
  */
-export async function startLocalWorker(): Promise<LocalWorker> {
+export async function startLocalWorker(vars: Record<string, string> = {}): Promise<LocalWorker> {
+  const bindings = Object.fromEntries(
+    Object.entries(vars).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
+  );
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
+    bindings,
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: "warn" },
   });
   await worker.ready;

@@ -9,7 +9,10 @@
  * Each key is first written and read in every region, so every replica holds
  * version 1 and version 2 can reach it only by replication, never by a
  * read-through. Then version 2 is written and all regions are polled
- * (eventual reads) until each serves it.
+ * (eventual reads) until each serves it. The local worker runs with the edge
+ * tier off, so that the replicas answer; against a deployment, set
+ * `EDGE_CACHE_MAX_AGE_MS = "0"` for the run, or the figures include how long
+ * the edge may keep the old version.
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -25,7 +28,7 @@ const { values } = parseArgs({
 
 const writes = Number(values.writes);
 const concurrency = Number(values.concurrency);
-const local = values.url ? null : await startLocalWorker();
+const local = values.url ? null : await startLocalWorker({ EDGE_CACHE_MAX_AGE_MS: "0" });
 const base = values.url ?? local!.url;
 
 const regions = ((await (await fetch(`${base}/v1/regions`)).json()) as { regions: string[] }).regions;

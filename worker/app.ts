@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { handleError, handleNotFound } from "./errors";
 import { regionResolver, type RegionVariables } from "./middleware/region";
+import { sessionTracker, type SessionVariables } from "./middleware/session";
 import { keys } from "./routes/keys";
 import { meta } from "./routes/meta";
+import { mget } from "./routes/mget";
 
 /** Headers a browser client may read from answers. */
 const EXPOSED_HEADERS = [
@@ -16,14 +18,19 @@ const EXPOSED_HEADERS = [
   "X-Consistency",
   "X-Staleness-Ms",
   "X-Cache",
+  "X-Expires-At",
+  "X-Session",
+  "Idempotent-Replayed",
 ];
 
 /** The geocache HTTP API, version 1. */
-export const app = new Hono<{ Bindings: Env; Variables: RegionVariables }>();
+export const app = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables }>();
 
 app.use("/v1/*", cors({ origin: "*", exposeHeaders: EXPOSED_HEADERS, maxAge: 86_400 }));
 app.use("/v1/*", regionResolver());
+app.use("/v1/*", sessionTracker());
 app.route("/v1", meta);
 app.route("/v1", keys);
+app.route("/v1", mget);
 app.notFound(handleNotFound);
 app.onError(handleError);

@@ -8,9 +8,14 @@ export type ErrorCode =
   | "invalid_consistency"
   | "invalid_region"
   | "invalid_header"
+  | "invalid_session"
+  | "invalid_body"
   | "value_too_large"
   | "not_found"
   | "method_not_allowed"
+  | "precondition_failed"
+  | "not_an_integer"
+  | "idempotency_key_reused"
   | "unavailable"
   | "overloaded"
   | "internal";
@@ -29,6 +34,8 @@ export class ApiError extends HTTPException {
     message: string,
     readonly headers: Record<string, string> = {},
     cause?: unknown,
+    /** Fields added to the error object beside `code` and `message`, e.g. `currentVersion`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(status, { message, cause });
     this.name = "ApiError";
@@ -38,7 +45,7 @@ export class ApiError extends HTTPException {
 /** The JSON error response for `error`, with any headers it carries. */
 export function errorResponse(c: Context, error: ApiError): Response {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-  return c.json({ error: { code: error.code, message: error.message } }, error.status as ContentfulStatusCode);
+  return c.json({ error: { code: error.code, message: error.message, ...error.details } }, error.status as ContentfulStatusCode);
 }
 
 const CODES_BY_STATUS: Partial<Record<number, ErrorCode>> = {

@@ -1,35 +1,55 @@
-import type { ConfirmedRecord, KeyRef } from "../durable-objects/record";
+import { shortfall } from "../durable-objects/freshness";
+import { isLive, type CacheOutcome, type ConfirmedRecord, type KeyRef } from "../durable-objects/record";
 import type { Region } from "../durable-objects/topology";
-import type { Consistency } from "./consistency";
+import type { Consistency, ResolvedRead } from "./consistency";
 import { callObject } from "./object-call";
 import type { Settings } from "./settings";
 
 /** A read as served: the copy, the tier and region it came from, and how stale it may be. */
 export interface ServedRead {
   record: ConfirmedRecord;
-  servedBy: "primary" | "replica";
+  servedBy: "edge" | "replica" | "primary";
   region: Region;
-  consistency: Consistency;
+  mode: Consistency;
   /** An upper bound on how far behind the latest write this copy may be, in ms; 0 from the primary. */
   stalenessMs: number;
-  /** For a replica: whether it held the copy or filled it from the primary for this read. */
-  cache?: "hit" | "miss";
+  /** For a replica: whether it held the copy, waited for it, or asked the primary for this read. */
+  cache?: CacheOutcome;
 }
 
 /**
- * Serves a read in the requested mode: `strong` from the key's primary,
- * which reads its storage; `eventual` from the region's replica, which fills
- * from the primary on a miss.
+ * Serves a read from the nearest tier whose copy meets its constraints:
+ * the data center's edge cache, then the region's replica (which waits for
+ * replication or asks the primary when its copy falls short), and for
+ * `strong` reads the key's primary only. A value served from further away is
+ * kept at the edge for the reads after it (through `defer`, after the answer).
  */
-export async function readKey(settings: Settings, ref: KeyRef, region: Region, consistency: Consistency): Promise<ServedRead> {
-  const { placement } = settings;
-  if (consistency === "strong") {
+export async function serveRead(
+  settings: Settings,
+  ref: KeyRef,
+  region: Region,
+  read: ResolvedRead,
+  defer: (work: Promise<unknown>) => void,
+): Promise<ServedRead> {
+  const { placement, edge } = settings;
+  if (read.mode === "strong") {
     const { record, homeRegion } = await callObject(() => placement.primary(ref).read(ref), { idempotent: true });
-    return { record, servedBy: "primary", region: homeRegion ?? region, consistency, stalenessMs: 0 };
+    return { record, servedBy: "primary", region: homeRegion ?? region, mode: read.mode, stalenessMs: 0 };
   }
-  const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref), { idempotent: true });
+  if (edge.enabled) {
+    const copy = await edge.match(region, ref);
+    const now = Date.now();
+    const bound = Math.min(read.constraints.maxStalenessMs ?? Number.POSITIVE_INFINITY, edge.maxAgeMs);
+    if (copy && isLive(copy, now) && shortfall(copy, { ...read.constraints, maxStalenessMs: bound }, now) === null) {
+      return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
+    }
+  }
+  const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref, read.constraints), {
+    idempotent: true,
+  });
+  if (edge.enabled && isLive(record, Date.now())) defer(edge.store(region, record));
   const stalenessMs = Math.max(0, Date.now() - record.confirmedAt);
-  return { record, servedBy: "replica", region, consistency, stalenessMs, cache };
+  return { record, servedBy: "replica", region, mode: read.mode, stalenessMs, cache };
 }
 
 /** The headers that say where a read came from and how fresh it is. */
@@ -39,11 +59,12 @@ export function provenanceHeaders(read: ServedRead): Record<string, string> {
     "X-Version": String(read.record.version),
     "X-Served-By": read.servedBy,
     "X-Region": read.region,
-    "X-Consistency": read.consistency,
+    "X-Consistency": read.mode,
     "X-Staleness-Ms": String(read.stalenessMs),
     Age: String(Math.floor(read.stalenessMs / 1000)),
   };
   if (read.cache) headers["X-Cache"] = read.cache.toUpperCase();
+  if (read.record.expiresAt !== null && read.record.value !== null) headers["X-Expires-At"] = String(read.record.expiresAt);
   if (read.record.committedAt > 0) headers["Last-Modified"] = new Date(read.record.committedAt).toUTCString();
   return headers;
 }

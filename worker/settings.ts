@@ -1,17 +1,30 @@
 import { placementFor, type Placement } from "../durable-objects/placement";
 import { CONSISTENCY_MODES, type Consistency } from "./consistency";
+import { EdgeCache } from "./edge-cache";
 
 /** The largest value the API accepts, whatever `MAX_VALUE_BYTES` says: 1 MiB. */
 export const VALUE_LIMIT_BYTES = 1_048_576;
+/** How stale an eventual read served by the edge tier may be when `EDGE_CACHE_MAX_AGE_MS` is not set. */
+export const DEFAULT_EDGE_CACHE_MAX_AGE_MS = 3_000;
 
 /** The worker's settings, parsed from `env` once per isolate. */
 export interface Settings {
   placement: Placement;
   defaultConsistency: Consistency;
   maxValueBytes: number;
+  edge: EdgeCache;
 }
 
 const cache = new WeakMap<object, Settings>();
+
+function wholeSetting(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new Error(`${name} must be a whole number from 0 to ${max}, not "${raw}"`);
+  }
+  return value;
+}
 
 /**
  * Reads the worker's settings from its vars. A setting that does not parse
@@ -22,14 +35,18 @@ export function settingsFor(env: Env): Settings {
   let settings = cache.get(env);
   if (settings) return settings;
   const defaultConsistency = (env.DEFAULT_CONSISTENCY || "eventual") as Consistency;
-  if (!CONSISTENCY_MODES.includes(defaultConsistency)) {
-    throw new Error(`DEFAULT_CONSISTENCY must be one of ${CONSISTENCY_MODES.join(", ")}, not "${env.DEFAULT_CONSISTENCY}"`);
+  if (!CONSISTENCY_MODES.includes(defaultConsistency) || defaultConsistency === "bounded") {
+    throw new Error(`DEFAULT_CONSISTENCY must be strong, session or eventual, not "${env.DEFAULT_CONSISTENCY}"`);
   }
-  const maxValueBytes = env.MAX_VALUE_BYTES ? Number(env.MAX_VALUE_BYTES) : VALUE_LIMIT_BYTES;
-  if (!Number.isInteger(maxValueBytes) || maxValueBytes < 0 || maxValueBytes > VALUE_LIMIT_BYTES) {
-    throw new Error(`MAX_VALUE_BYTES must be a whole number from 0 to ${VALUE_LIMIT_BYTES}, not "${env.MAX_VALUE_BYTES}"`);
-  }
-  settings = { placement: placementFor(env), defaultConsistency, maxValueBytes };
+  settings = {
+    placement: placementFor(env),
+    defaultConsistency,
+    maxValueBytes: wholeSetting("MAX_VALUE_BYTES", env.MAX_VALUE_BYTES, VALUE_LIMIT_BYTES, VALUE_LIMIT_BYTES),
+    edge: new EdgeCache(
+      caches.default,
+      wholeSetting("EDGE_CACHE_MAX_AGE_MS", env.EDGE_CACHE_MAX_AGE_MS, DEFAULT_EDGE_CACHE_MAX_AGE_MS, 86_400_000),
+    ),
+  };
   cache.set(env, settings);
   return settings;
 }

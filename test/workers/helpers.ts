@@ -2,7 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { placementFor } from "../../durable-objects/placement";
 import type { ConfirmedRecord, KeyRef } from "../../durable-objects/record";
-import { DEFAULT_NAMESPACE } from "../../durable-objects/topology";
+import { DEFAULT_NAMESPACE, type Region } from "../../durable-objects/topology";
+import type { WriteOutcome, WriteRequest } from "../../durable-objects/write";
 
 export const placement = placementFor(env);
 
@@ -21,7 +22,15 @@ export function text(buffer: ArrayBuffer | null): string | null {
 
 /** A record as the primary would push it. */
 export function pushed(ref: KeyRef, version: number, value: string | null, confirmedAt = Date.now()): ConfirmedRecord {
-  return { ...ref, version, value: value === null ? null : bytes(value), contentType: "text/plain", committedAt: confirmedAt, confirmedAt };
+  return {
+    ...ref,
+    version,
+    value: value === null ? null : bytes(value),
+    contentType: "text/plain",
+    committedAt: confirmedAt,
+    confirmedAt,
+    expiresAt: null,
+  };
 }
 
 /** Runs the primary's alarm now: its pending pushes happen before this returns. */
@@ -49,4 +58,22 @@ export function inside<T, R>(
   callback: (instance: T, state: DurableObjectState) => R | Promise<R>,
 ): Promise<R> {
   return runInDurableObject(stub as DurableObjectStub, (instance, state) => callback(instance as unknown as T, state));
+}
+
+/** A write straight to the key's primary; throws unless it was applied. */
+export async function write(request: WriteRequest, region: Region = "enam"): Promise<Extract<WriteOutcome, { ok: true }>> {
+  const outcome = (await placement.primary(request.ref, region).write(request, region)) as WriteOutcome;
+  if (!outcome.ok) throw new Error(`write refused: ${outcome.code} at version ${outcome.currentVersion}`);
+  return outcome;
+}
+
+/** Stores a text value at the key's primary and answers its version. */
+export async function putText(ref: KeyRef, text: string, region: Region = "enam", ttlMs: number | null = null): Promise<number> {
+  return (await write({ ref, op: { kind: "put", value: bytes(text), contentType: "text/plain", ttlMs } }, region)).version;
+}
+
+/** Deletes at the key's primary; answers the tombstone's version, or null when there was nothing to delete. */
+export async function deleteKey(ref: KeyRef): Promise<number | null> {
+  const outcome = (await placement.primary(ref).write({ ref, op: { kind: "delete" } }, "enam")) as WriteOutcome;
+  return outcome.ok ? outcome.version : null;
 }

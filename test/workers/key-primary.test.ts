@@ -1,23 +1,23 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
-import { bytes, call, inside, heldVersions, keyPath, placement, replicate, text, uniqueRef } from "./helpers";
+import { bytes, call, deleteKey, inside, putText, heldVersions, keyPath, placement, replicate, text, uniqueRef } from "./helpers";
 
 describe("KeyPrimary", () => {
   it("assigns versions 1, 2, 3 to writes and deletes, and keeps a tombstone", async () => {
     const ref = uniqueRef("versions");
     const primary = placement.primary(ref, "weur");
-    expect((await primary.put(ref, bytes("a"), "text/plain", "weur")).version).toBe(1);
-    expect((await primary.put(ref, bytes("b"), "text/plain", "weur")).version).toBe(2);
-    expect((await primary.delete(ref))?.version).toBe(3);
+    expect(await putText(ref, "a", "weur")).toBe(1);
+    expect(await putText(ref, "b", "weur")).toBe(2);
+    expect(await deleteKey(ref)).toBe(3);
 
     const { record, homeRegion } = await primary.read(ref);
     expect(record.version).toBe(3);
     expect(record.value).toBeNull();
     expect(homeRegion).toBe("weur");
 
-    expect(await primary.delete(ref)).toBeNull();
-    expect((await primary.put(ref, bytes("c"), "text/plain", "enam")).version).toBe(4);
+    expect(await deleteKey(ref)).toBeNull();
+    expect(await putText(ref, "c", "enam")).toBe(4);
     expect((await primary.read(ref)).homeRegion).toBe("weur");
   });
 
@@ -31,7 +31,7 @@ describe("KeyPrimary", () => {
   it("reads storage on every read, never a copy in memory", async () => {
     const ref = uniqueRef("storage");
     const primary = placement.primary(ref);
-    await primary.put(ref, bytes("written"), "text/plain", "enam");
+    await putText(ref, "written", "enam");
     await inside(primary, (_instance: KeyPrimary, state) => {
       state.storage.sql.exec("UPDATE entry SET value = ? WHERE id = 1", bytes("changed in storage"));
     });
@@ -60,7 +60,7 @@ describe("KeyPrimary", () => {
   it("replicates from its alarm to every region, and records each acknowledgement", async () => {
     const ref = uniqueRef("alarm");
     const primary = placement.primary(ref);
-    await primary.put(ref, bytes("v1"), "text/plain", "enam");
+    await putText(ref, "v1", "enam");
     expect(await heldVersions(ref)).toEqual(placement.regions.map(() => null));
     expect((await primary.replicationStatus()).regions.every((r) => r.ackedVersion === 0)).toBe(true);
 
@@ -76,7 +76,7 @@ describe("KeyPrimary", () => {
   it("coalesces a burst of writes into one push of the latest record", async () => {
     const ref = uniqueRef("burst");
     const primary = placement.primary(ref);
-    for (let i = 1; i <= 5; i++) await primary.put(ref, bytes(`v${i}`), "text/plain", "apac");
+    for (let i = 1; i <= 5; i++) await putText(ref, `v${i}`, "apac");
     expect(await replicate(ref)).toBe(true);
     expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 5));
     const replica = placement.replica("oc", ref);
@@ -87,7 +87,7 @@ describe("KeyPrimary", () => {
   it("still replicates a write acknowledged just before the primary was reset", async () => {
     const ref = uniqueRef("reset");
     const before = placement.primary(ref);
-    expect((await before.put(ref, bytes("acknowledged"), "text/plain", "sam")).version).toBe(1);
+    expect(await putText(ref, "acknowledged", "sam")).toBe(1);
     await inside(before, (instance: KeyPrimary) => {
       (instance as unknown as { marker: string }).marker = "old instance";
     });
@@ -103,7 +103,7 @@ describe("KeyPrimary", () => {
   it("re-arms a lost alarm when the object next starts, so pending pushes still happen", async () => {
     const ref = uniqueRef("lost-alarm");
     const primary = placement.primary(ref);
-    await primary.put(ref, bytes("pending"), "text/plain", "me");
+    await putText(ref, "pending", "me");
     await inside(primary, async (_instance: KeyPrimary, state) => {
       await state.storage.deleteAlarm();
     });
@@ -121,9 +121,9 @@ describe("KeyPrimary", () => {
   it("replicates a delete as a tombstone that replicas then serve as 404", async () => {
     const ref = uniqueRef("delete");
     const primary = placement.primary(ref);
-    await primary.put(ref, bytes("here"), "text/plain", "afr");
+    await putText(ref, "here", "afr");
     await replicate(ref);
-    await primary.delete(ref);
+    await deleteKey(ref);
     await replicate(ref);
     expect(await heldVersions(ref)).toEqual(placement.regions.map(() => 2));
     const answer = await call(keyPath(ref.key), { headers: { "X-Region": "eeur" } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RegionReplica } from "../../durable-objects/region-replica";
-import { bytes, inside, placement, pushed, replicate, text, uniqueRef } from "./helpers";
+import { inside, placement, pushed, putText, replicate, text, uniqueRef } from "./helpers";
 
 describe("RegionReplica", () => {
   it("applies a push only when its version is newer than the copy held", async () => {
@@ -46,7 +46,7 @@ describe("RegionReplica", () => {
 
   it("fills a miss from the primary once, however many reads wait for it", async () => {
     const ref = uniqueRef("fill");
-    await placement.primary(ref).put(ref, bytes("from the primary"), "text/plain", "oc");
+    await putText(ref, "from the primary", "oc");
     const replica = placement.replica("afr", ref);
     const before = await replica.stats();
 
@@ -59,8 +59,8 @@ describe("RegionReplica", () => {
       expect(text(read.record.value)).toBe("from the primary");
     }
     const after = await replica.stats();
-    expect(after.misses - before.misses).toBe(10);
-    expect(after.fills - before.fills).toBe(1);
+    expect(after.forwarded.miss - before.forwarded.miss).toBe(10);
+    expect(after.primaryCalls - before.primaryCalls).toBe(1);
 
     expect((await replica.read(ref)).cache).toBe("hit");
   });
@@ -71,7 +71,7 @@ describe("RegionReplica", () => {
     expect((await replica.read(ref)).record).toMatchObject({ version: 0, value: null });
     expect(await replica.heldVersion(ref)).toBe(0);
 
-    await placement.primary(ref).put(ref, bytes("now it exists"), "text/plain", "me");
+    await putText(ref, "now it exists", "me");
     await replicate(ref);
     const { record, cache } = await replica.read(ref);
     expect(cache).toBe("hit");

@@ -1,53 +1,84 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
+import { entryId } from "../../durable-objects/topology";
+import { resolveRead } from "../consistency";
 import { ApiError, errorResponse, methodNotAllowed } from "../errors";
 import type { RegionVariables } from "../middleware/region";
-import { callObject } from "../object-call";
-import { provenanceHeaders, readKey } from "../read-path";
+import type { SessionVariables } from "../middleware/session";
+import { provenanceHeaders, serveRead } from "../read-path";
 import { settingsFor } from "../settings";
-import { consistencyQuery } from "../validation/consistency";
+import { jsonBody } from "../validation/json-body";
 import { keyParam } from "../validation/key";
+import { readOptions } from "../validation/read-options";
 import { valueBody } from "../validation/value";
+import { ttlOf, writeConditions, writeConditionsOf } from "../validation/write-options";
+import { performWrite } from "../write-path";
 
-/** `/v1/keys/{key}`: read, write and delete one key. */
-export const keys = new Hono<{ Bindings: Env; Variables: RegionVariables }>();
+type KeysEnv = { Bindings: Env; Variables: RegionVariables & SessionVariables };
 
-keys.get("/keys/:key", keyParam, consistencyQuery, async (c) => {
+/** `/v1/keys/{key}` and `/v1/keys/{key}/incr`: read, write, delete and count one key. */
+export const keys = new Hono<KeysEnv>();
+
+/** True when `If-None-Match` names the served version (or `*` for any value). */
+function notModified(header: string | undefined, version: number): boolean {
+  if (header === undefined) return false;
+  return header.split(",").some((tag) => {
+    const trimmed = tag.trim().replace(/^W\//, "");
+    return trimmed === "*" || trimmed === `"${version}"`;
+  });
+}
+
+keys.get("/keys/:key", keyParam, readOptions, async (c) => {
   const ref = c.req.valid("param");
-  const { consistency } = c.req.valid("query");
-  const read = await readKey(settingsFor(c.env), ref, c.var.region, consistency);
-  for (const [name, value] of Object.entries(provenanceHeaders(read))) c.header(name, value);
-  if (read.record.value === null) {
+  const id = entryId(ref.namespace, ref.key);
+  const settings = settingsFor(c.env);
+  const read = resolveRead(c.req.valid("query"), settings.defaultConsistency, c.var.session.minVersion(id));
+  const served = await serveRead(settings, ref, c.var.region, read, (work) => c.executionCtx.waitUntil(work));
+  c.var.session.observe(id, served.record.version);
+  for (const [name, value] of Object.entries(provenanceHeaders(served))) c.header(name, value);
+  if (served.record.value === null) {
     return errorResponse(c, new ApiError(404, "not_found", `key "${ref.key}" does not exist`));
   }
-  c.header("Content-Type", read.record.contentType);
-  return c.body(read.record.value);
+  if (notModified(c.req.header("If-None-Match"), served.record.version)) return c.body(null, 304);
+  c.header("Content-Type", served.record.contentType);
+  return c.body(served.record.value);
 });
 
-keys.put("/keys/:key", keyParam, valueBody, async (c) => {
+const putOptions = validator("query", (_query, c) => ({ ...writeConditionsOf(c), ttlMs: ttlOf(c) }));
+
+keys.put("/keys/:key", keyParam, putOptions, valueBody, async (c) => {
   const ref = c.req.valid("param");
+  const { ttlMs, ...conditions } = c.req.valid("query");
   const { bytes, contentType } = c.req.valid("header");
-  const { placement } = settingsFor(c.env);
-  const region = c.var.region;
-  const { version } = await callObject(() => placement.primary(ref, region).put(ref, bytes, contentType, region), {
-    idempotent: false,
-  });
-  c.header("ETag", `"${version}"`);
-  c.header("X-Version", String(version));
-  return c.json({ key: ref.key, version });
+  const written = await performWrite(c, { ref, op: { kind: "put", value: bytes, contentType, ttlMs }, ...conditions });
+  return c.json(written.expiresAt === null ? { key: ref.key, version: written.version } : { key: ref.key, version: written.version, expiresAt: written.expiresAt });
 });
 
-keys.delete("/keys/:key", keyParam, async (c) => {
+keys.delete("/keys/:key", keyParam, writeConditions, async (c) => {
   const ref = c.req.valid("param");
-  const { placement } = settingsFor(c.env);
-  const result = await callObject(() => placement.primary(ref, c.var.region).delete(ref), { idempotent: false });
-  if (!result) throw new ApiError(404, "not_found", `key "${ref.key}" does not exist`);
-  c.header("X-Version", String(result.version));
-  return c.json({ key: ref.key, version: result.version, deleted: true });
+  const written = await performWrite(c, { ref, op: { kind: "delete" }, ...c.req.valid("query") });
+  return c.json({ key: ref.key, version: written.version, deleted: true });
 });
 
+/** The body of an increment: `{"by": <integer>}`, 1 when absent. */
+const incrBody = jsonBody(1_024, (body): { by: number } => {
+  const by = body.by ?? 1;
+  if (typeof by !== "number" || !Number.isSafeInteger(by)) {
+    throw new ApiError(400, "invalid_body", '"by" must be a whole number within ±(2^53 − 1)');
+  }
+  return { by };
+});
+
+keys.post("/keys/:key/incr", keyParam, writeConditions, incrBody, async (c) => {
+  const ref = c.req.valid("param");
+  const { by } = c.req.valid("header");
+  const written = await performWrite(c, { ref, op: { kind: "incr", by }, ...c.req.valid("query") });
+  return c.json({ key: ref.key, value: written.counter, version: written.version });
+});
+
+keys.all("/keys/:key/incr", methodNotAllowed(["POST"]));
 keys.all("/keys/:key", methodNotAllowed(["GET", "HEAD", "PUT", "DELETE"]));
 
-/** `/v1/keys` and `/v1/keys/` name no key. */
 function emptyKey(): never {
   throw new ApiError(400, "invalid_key", "the key is empty: use /v1/keys/{key}");
 }

@@ -1,0 +1,69 @@
+import type { KeyRecord } from "./record";
+import type { Region } from "./topology";
+
+/** The primary's one-row table of the key's latest record. Its schema is part of the primary's migrations. */
+export const ENTRY_SCHEMA_V1 = `
+CREATE TABLE entry (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  namespace TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  value BLOB,
+  content_type TEXT NOT NULL,
+  committed_at INTEGER NOT NULL,
+  home_region TEXT NOT NULL
+);`;
+
+export const ENTRY_SCHEMA_V2 = "ALTER TABLE entry ADD COLUMN expires_at INTEGER;";
+
+type EntryRow = {
+  namespace: string;
+  key: string;
+  version: number;
+  value: ArrayBuffer | null;
+  content_type: string;
+  committed_at: number;
+  expires_at: number | null;
+  home_region: string;
+};
+
+/** The stored record, and the region the primary was created for. */
+export type StoredEntry = KeyRecord & { homeRegion: Region };
+
+/** Reads and writes the primary's record; every call is one synchronous SQL statement. */
+export class PrimaryStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  load(): StoredEntry | null {
+    const row = this.sql.exec<EntryRow>("SELECT * FROM entry WHERE id = 1").toArray()[0];
+    if (!row) return null;
+    return {
+      namespace: row.namespace,
+      key: row.key,
+      version: row.version,
+      value: row.value,
+      contentType: row.content_type,
+      committedAt: row.committed_at,
+      expiresAt: row.expires_at,
+      homeRegion: row.home_region as Region,
+    };
+  }
+
+  /** Stores `record` as the latest; the home region is set by the first write and kept after. */
+  save(record: KeyRecord, homeRegion: Region): void {
+    this.sql.exec(
+      `INSERT INTO entry (id, namespace, key, version, value, content_type, committed_at, expires_at, home_region)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, value = excluded.value,
+         content_type = excluded.content_type, committed_at = excluded.committed_at, expires_at = excluded.expires_at`,
+      record.namespace,
+      record.key,
+      record.version,
+      record.value,
+      record.contentType,
+      record.committedAt,
+      record.expiresAt,
+      homeRegion,
+    );
+  }
+}

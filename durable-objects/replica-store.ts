@@ -1,0 +1,99 @@
+import type { ConfirmedRecord } from "./record";
+import type { Migration } from "./schema";
+import { entryId } from "./topology";
+
+export const REPLICA_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE entries (
+  id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  value BLOB,
+  content_type TEXT NOT NULL,
+  committed_at INTEGER NOT NULL,
+  confirmed_at INTEGER NOT NULL,
+  applied_at INTEGER NOT NULL
+) WITHOUT ROWID;`,
+  },
+  { version: 2, sql: "ALTER TABLE entries ADD COLUMN expires_at INTEGER;" },
+];
+
+type EntryRow = {
+  namespace: string;
+  key: string;
+  version: number;
+  value: ArrayBuffer | null;
+  content_type: string;
+  committed_at: number;
+  confirmed_at: number;
+  expires_at: number | null;
+};
+
+/** A replica's copies, one row per key (tombstones included); every call is synchronous SQL. */
+export class ReplicaStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  load(id: string): ConfirmedRecord | null {
+    const row = this.sql
+      .exec<EntryRow>(
+        `SELECT namespace, key, version, value, content_type, committed_at, confirmed_at, expires_at
+         FROM entries WHERE id = ?`,
+        id,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      namespace: row.namespace,
+      key: row.key,
+      version: row.version,
+      value: row.value,
+      contentType: row.content_type,
+      committedAt: row.committed_at,
+      confirmedAt: row.confirmed_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
+  /** The primary vouched for `version` at `confirmedAt`: refresh the copy if it is still at that version. */
+  confirm(id: string, version: number, confirmedAt: number): void {
+    this.sql.exec(
+      "UPDATE entries SET confirmed_at = max(confirmed_at, ?) WHERE id = ? AND version = ?",
+      confirmedAt,
+      id,
+      version,
+    );
+  }
+
+  /** Applies one record if it is newer than the copy held; answers the version held afterwards. */
+  apply(record: ConfirmedRecord, appliedAt: number): { held: number; moved: boolean } {
+    const id = entryId(record.namespace, record.key);
+    const held = this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
+    if (held !== undefined && record.version <= held) {
+      // The same version again: the primary vouches for it as of a later time.
+      if (record.version === held) this.confirm(id, held, record.confirmedAt);
+      return { held, moved: false };
+    }
+    this.sql.exec(
+      `INSERT INTO entries (id, namespace, key, version, value, content_type, committed_at, confirmed_at, expires_at, applied_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET
+         version = excluded.version, value = excluded.value, content_type = excluded.content_type,
+         committed_at = excluded.committed_at, confirmed_at = excluded.confirmed_at,
+         expires_at = excluded.expires_at, applied_at = excluded.applied_at`,
+      id,
+      record.namespace,
+      record.key,
+      record.version,
+      record.value,
+      record.contentType,
+      record.committedAt,
+      record.confirmedAt,
+      record.expiresAt,
+      appliedAt,
+    );
+    return { held: record.version, moved: true };
+  }
+}

@@ -1,0 +1,70 @@
+import type { ConfirmedRecord, KeyRef } from "../durable-objects/record";
+import { entryId, type Region } from "../durable-objects/topology";
+
+const HEADER = {
+  version: "X-Geocache-Version",
+  committedAt: "X-Geocache-Committed-At",
+  confirmedAt: "X-Geocache-Confirmed-At",
+  expiresAt: "X-Geocache-Expires-At",
+} as const;
+
+/**
+ * The data center's own copies (the Cache API), the tier nearest a reader.
+ * Each copy keeps its version, expiry and `confirmedAt`, so it is served
+ * under exactly the rules of every other tier; the Cache API's own expiry
+ * (`max-age`) only bounds how long a copy takes space.
+ *
+ * Copies are keyed by region as well as key: in a deployment a data center
+ * serves one region anyway, and locally, where `X-Region` stands in for
+ * callers around the world, regions must not share copies.
+ */
+export class EdgeCache {
+  constructor(
+    private readonly cache: Cache,
+    /** The loosest staleness an eventual read is served from here with; 0 turns the tier off. */
+    readonly maxAgeMs: number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.maxAgeMs > 0;
+  }
+
+  /** The copy held for a key in a region, or null. */
+  async match(region: Region, ref: KeyRef): Promise<ConfirmedRecord | null> {
+    const response = await this.cache.match(this.requestFor(region, ref));
+    if (!response) return null;
+    const expiresAt = response.headers.get(HEADER.expiresAt);
+    return {
+      ...ref,
+      version: Number(response.headers.get(HEADER.version)),
+      value: await response.arrayBuffer(),
+      contentType: response.headers.get("Content-Type") ?? "application/octet-stream",
+      committedAt: Number(response.headers.get(HEADER.committedAt)),
+      confirmedAt: Number(response.headers.get(HEADER.confirmedAt)),
+      expiresAt: expiresAt === null ? null : Number(expiresAt),
+    };
+  }
+
+  /** Keeps a copy of a live value; tombstones are not kept (a miss costs the same). */
+  async store(region: Region, record: ConfirmedRecord): Promise<void> {
+    if (record.value === null) return;
+    const headers = new Headers({
+      "Content-Type": record.contentType,
+      "Cache-Control": `max-age=${Math.max(1, Math.ceil(this.maxAgeMs / 1000))}`,
+      [HEADER.version]: String(record.version),
+      [HEADER.committedAt]: String(record.committedAt),
+      [HEADER.confirmedAt]: String(record.confirmedAt),
+    });
+    if (record.expiresAt !== null) headers.set(HEADER.expiresAt, String(record.expiresAt));
+    await this.cache.put(this.requestFor(region, record), new Response(record.value, { headers }));
+  }
+
+  /** Drops the copy of a key in a region: a write at this data center must not be followed by its old value here. */
+  async purge(region: Region, ref: KeyRef): Promise<void> {
+    await this.cache.delete(this.requestFor(region, ref));
+  }
+
+  private requestFor(region: Region, ref: KeyRef): Request {
+    return new Request(`https://edge.geocache.internal/${region}/${entryId(ref.namespace, ref.key)}`);
+  }
+}

@@ -1,0 +1,110 @@
+import { Hono } from "hono";
+import { DEFAULT_NAMESPACE, entryId } from "../../durable-objects/topology";
+import { isConsistency, resolveRead, type ReadOptions, CONSISTENCY_MODES } from "../consistency";
+import { ApiError, methodNotAllowed } from "../errors";
+import type { RegionVariables } from "../middleware/region";
+import type { SessionVariables } from "../middleware/session";
+import { serveRead } from "../read-path";
+import { settingsFor } from "../settings";
+import { jsonBody } from "../validation/json-body";
+import { MAX_KEY_BYTES } from "../validation/key";
+import { wholeNumber } from "../validation/numbers";
+import { MAX_STALENESS_MS, MAX_WAIT_MS, readOptionsOf } from "../validation/read-options";
+
+/** The most keys one batch read may name. */
+export const MAX_BATCH_KEYS = 100;
+const BODY_LIMIT = 128 * 1024;
+const encoder = new TextEncoder();
+
+interface BatchRead {
+  keys: string[];
+  options: ReadOptions;
+  minVersions: Record<string, number>;
+}
+
+function optionalWhole(body: Record<string, unknown>, field: string, max: number): number | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  return wholeNumber(`"${field}"`, typeof value === "number" ? String(value) : "not a number", 0, max);
+}
+
+/** `{"keys":[...], "consistency", "maxStalenessMs", "minVersions", "maxWaitMs"}`; headers give defaults. */
+const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
+  const { keys } = body;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_BATCH_KEYS) {
+    throw new ApiError(400, "invalid_body", `"keys" must be an array of 1 to ${MAX_BATCH_KEYS} keys`);
+  }
+  for (const key of keys) {
+    if (typeof key !== "string" || key.length === 0 || encoder.encode(key).byteLength > MAX_KEY_BYTES) {
+      throw new ApiError(400, "invalid_key", `every key must be a string of 1 to ${MAX_KEY_BYTES} bytes of UTF-8`);
+    }
+  }
+  const options = readOptionsOf(c);
+  if (body.consistency !== undefined) {
+    if (typeof body.consistency !== "string" || !isConsistency(body.consistency)) {
+      throw new ApiError(400, "invalid_consistency", `"consistency" must be one of ${CONSISTENCY_MODES.join(", ")}`);
+    }
+    options.mode = body.consistency;
+  }
+  options.maxStalenessMs = optionalWhole(body, "maxStalenessMs", MAX_STALENESS_MS) ?? options.maxStalenessMs;
+  options.maxWaitMs = optionalWhole(body, "maxWaitMs", MAX_WAIT_MS) ?? options.maxWaitMs;
+  if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
+    throw new ApiError(400, "invalid_consistency", 'bounded reads need "maxStalenessMs"');
+  }
+  const minVersions: Record<string, number> = {};
+  const given = body.minVersions ?? {};
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    throw new ApiError(400, "invalid_body", '"minVersions" must be an object of key → version');
+  }
+  for (const [key, version] of Object.entries(given)) {
+    minVersions[key] = wholeNumber(`minVersions["${key}"]`, typeof version === "number" ? String(version) : "?", 0, Number.MAX_SAFE_INTEGER);
+  }
+  return { keys: keys as string[], options, minVersions };
+});
+
+function toBase64(bytes: ArrayBuffer): string {
+  const view = new Uint8Array(bytes);
+  let binary = "";
+  for (let i = 0; i < view.length; i += 0x8000) binary += String.fromCharCode(...view.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** `POST /v1/mget`: up to 100 keys read in parallel, each under the same rules as a single read. */
+export const mget = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables }>();
+
+mget.post("/mget", batchBody, async (c) => {
+  const { keys, options, minVersions } = c.req.valid("header");
+  const settings = settingsFor(c.env);
+  const session = c.var.session;
+  const results = await Promise.all(
+    keys.map(async (key) => {
+      const ref = { namespace: DEFAULT_NAMESPACE, key };
+      const id = entryId(ref.namespace, key);
+      const read = resolveRead({ ...options, minVersion: minVersions[key] ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
+      try {
+        const served = await serveRead(settings, ref, c.var.region, read, (work) => c.executionCtx.waitUntil(work));
+        session.observe(id, served.record.version);
+        const { record } = served;
+        const found = record.value !== null;
+        return {
+          key,
+          status: found ? 200 : 404,
+          version: record.version,
+          value: found ? toBase64(record.value!) : null,
+          contentType: found ? record.contentType : null,
+          expiresAt: found ? record.expiresAt : null,
+          servedBy: served.servedBy,
+          region: served.region,
+          consistency: served.mode,
+          stalenessMs: served.stalenessMs,
+        };
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return { key, status: error.status, error: { code: error.code, message: error.message } };
+      }
+    }),
+  );
+  return c.json({ results });
+});
+
+mget.all("/mget", methodNotAllowed(["POST"]));

@@ -1,0 +1,117 @@
+import { fnv1a32 } from "../durable-objects/topology";
+
+/** Keys a session remembers; the least recently used is dropped beyond this. */
+export const SESSION_CAPACITY = 96;
+/** The longest token accepted, in characters of base64url. */
+export const MAX_SESSION_TOKEN_LENGTH = 2_048;
+
+const FORMAT = 1;
+
+/**
+ * A read-your-writes session: for its most recent keys, the newest version
+ * this session has written or read. A read that carries it is served only a
+ * copy at least that new, in any region, by any process that holds the
+ * token.
+ *
+ * The token is compact and opaque: a format byte, then per key a 32-bit hash
+ * of the key's entry id and its version as a LEB128 varint, most recent
+ * first, in base64url (about 8 characters per key; at most ~1 KiB). Two keys
+ * whose hashes collide share the higher version, which can only make a read
+ * stricter, never staler. The token is not signed: forging one can only ask
+ * for newer versions, as `X-Min-Version` can.
+ *
+ * @example
+ * const session = SessionToken.parse(request.headers.get("X-Session"));
+ * session.observe("default/cart", 7);
+ * response.headers.set("X-Session", session.toString());
+ */
+export class SessionToken {
+  /** Hash → version, in order of use: the last entry is the most recent. */
+  private readonly versions = new Map<number, number>();
+
+  /** Parses a token; null or empty starts a new session. Throws `RangeError` on a malformed one. */
+  static parse(text: string | null | undefined): SessionToken {
+    const session = new SessionToken();
+    if (!text) return session;
+    if (text.length > MAX_SESSION_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
+      throw new RangeError("the session token is not base64url of at most 2048 characters");
+    }
+    const bytes = fromBase64Url(text);
+    if (bytes[0] !== FORMAT) throw new RangeError("the session token has an unknown format");
+    const entries: [number, number][] = [];
+    let offset = 1;
+    while (offset < bytes.length) {
+      if (offset + 4 > bytes.length) throw new RangeError("the session token is truncated");
+      const hash = new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
+      const [version, next] = readVarint(bytes, offset + 4);
+      entries.push([hash, version]);
+      offset = next;
+    }
+    // Stored most recent first; the map keeps most recent last.
+    for (const [hash, version] of entries.reverse()) session.versions.set(hash, version);
+    return session;
+  }
+
+  /** The version this session has seen of an entry, or 0. */
+  minVersion(id: string): number {
+    return this.versions.get(fnv1a32(id)) ?? 0;
+  }
+
+  /** Records that this session wrote or read `version` of an entry. */
+  observe(id: string, version: number): void {
+    const hash = fnv1a32(id);
+    const seen = Math.max(version, this.versions.get(hash) ?? 0);
+    this.versions.delete(hash);
+    this.versions.set(hash, seen);
+    while (this.versions.size > SESSION_CAPACITY) this.versions.delete(this.versions.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.versions.size;
+  }
+
+  toString(): string {
+    const bytes: number[] = [FORMAT];
+    for (const [hash, version] of [...this.versions].reverse()) {
+      bytes.push(hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff);
+      writeVarint(bytes, version);
+    }
+    return toBase64Url(Uint8Array.from(bytes));
+  }
+}
+
+function writeVarint(out: number[], value: number): void {
+  let rest = value;
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+}
+
+function readVarint(bytes: Uint8Array, start: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (let offset = start; offset < bytes.length && offset < start + 8; offset++) {
+    const byte = bytes[offset]!;
+    value += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) return [value, offset + 1];
+    scale *= 0x80;
+  }
+  throw new RangeError("the session token has a malformed version");
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  try {
+    return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
+  } catch {
+    throw new RangeError("the session token is not base64url");
+  }
+}
