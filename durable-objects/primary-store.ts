@@ -1,4 +1,4 @@
-import type { KeyRecord } from "./record";
+import { recordFromRow, type KeyRecord, type RecordRow } from "./record";
 import type { Region } from "./topology";
 
 /** The primary's one-row table of the key's latest record. Its schema is part of the primary's migrations. */
@@ -16,16 +16,7 @@ CREATE TABLE entry (
 
 export const ENTRY_SCHEMA_V2 = "ALTER TABLE entry ADD COLUMN expires_at INTEGER;";
 
-type EntryRow = {
-  namespace: string;
-  key: string;
-  version: number;
-  value: ArrayBuffer | null;
-  content_type: string;
-  committed_at: number;
-  expires_at: number | null;
-  home_region: string;
-};
+type EntryRow = RecordRow & { home_region: string };
 
 /** The stored record, and the region the primary was created for. */
 export type StoredEntry = KeyRecord & { homeRegion: Region };
@@ -37,16 +28,7 @@ export class PrimaryStore {
   load(): StoredEntry | null {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entry WHERE id = 1").toArray()[0];
     if (!row) return null;
-    return {
-      namespace: row.namespace,
-      key: row.key,
-      version: row.version,
-      value: row.value,
-      contentType: row.content_type,
-      committedAt: row.committed_at,
-      expiresAt: row.expires_at,
-      homeRegion: row.home_region as Region,
-    };
+    return { ...recordFromRow(row), homeRegion: row.home_region as Region };
   }
 
   /** Stores `record` as the latest; the home region is set by the first write and kept after. */

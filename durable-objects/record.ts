@@ -60,3 +60,27 @@ export function isLive(record: KeyRecord, now: number): boolean {
 export function asSeenAt<R extends KeyRecord>(record: R, now: number): R {
   return record.value !== null && !isLive(record, now) ? { ...record, value: null } : record;
 }
+
+/** The columns every stored copy of a record has, as SQLite returns them. */
+export type RecordRow = {
+  namespace: string;
+  key: string;
+  version: number;
+  value: ArrayBuffer | null;
+  content_type: string;
+  committed_at: number;
+  expires_at: number | null;
+};
+
+/** The record a stored row holds. */
+export function recordFromRow(row: RecordRow): KeyRecord {
+  return {
+    namespace: row.namespace,
+    key: row.key,
+    version: row.version,
+    value: row.value,
+    contentType: row.content_type,
+    committedAt: row.committed_at,
+    expiresAt: row.expires_at,
+  };
+}

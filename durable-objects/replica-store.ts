@@ -1,4 +1,4 @@
-import type { ConfirmedRecord } from "./record";
+import { recordFromRow, type ConfirmedRecord, type RecordRow } from "./record";
 import type { Migration } from "./schema";
 import { entryId } from "./topology";
 
@@ -21,16 +21,7 @@ CREATE TABLE entries (
   { version: 2, sql: "ALTER TABLE entries ADD COLUMN expires_at INTEGER;" },
 ];
 
-type EntryRow = {
-  namespace: string;
-  key: string;
-  version: number;
-  value: ArrayBuffer | null;
-  content_type: string;
-  committed_at: number;
-  confirmed_at: number;
-  expires_at: number | null;
-};
+type EntryRow = RecordRow & { confirmed_at: number };
 
 /** A replica's copies, one row per key (tombstones included); every call is synchronous SQL. */
 export class ReplicaStore {
@@ -45,16 +36,7 @@ export class ReplicaStore {
       )
       .toArray()[0];
     if (!row) return null;
-    return {
-      namespace: row.namespace,
-      key: row.key,
-      version: row.version,
-      value: row.value,
-      contentType: row.content_type,
-      committedAt: row.committed_at,
-      confirmedAt: row.confirmed_at,
-      expiresAt: row.expires_at,
-    };
+    return { ...recordFromRow(row), confirmedAt: row.confirmed_at };
   }
 
   /** The primary vouched for `version` at `confirmedAt`: refresh the copy if it is still at that version. */
