@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { networkFor, type GeoSimEnv, type SimulatedNetwork } from "./geo-sim/network";
 import { IDEMPOTENCY_SCHEMA, IdempotencyLog } from "./idempotency";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { ENTRY_SCHEMA_V1, ENTRY_SCHEMA_V2, PrimaryStore, type StoredEntry } from "./primary-store";
@@ -13,7 +14,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 2, sql: `${ENTRY_SCHEMA_V2}\n${IDEMPOTENCY_SCHEMA}` },
 ];
 
-export interface PrimaryEnv extends PlacementEnv {
+export interface PrimaryEnv extends PlacementEnv, GeoSimEnv {
   /** A write arms replication this many ms later, so that a burst of writes coalesces into one push. */
   REPLICATION_DELAY_MS?: string;
 }
@@ -25,7 +26,9 @@ export interface PrimaryRead {
 }
 
 /** The answer to a revalidation: the version a copy holds is still the latest (no bytes travel), or the newer record. */
-export type Revalidation = { unchanged: true; confirmedAt: number } | { unchanged: false; read: PrimaryRead };
+export type Revalidation =
+  | { unchanged: true; confirmedAt: number; homeRegion: Region | null }
+  | { unchanged: false; read: PrimaryRead };
 
 /**
  * The single source of truth for one key (one object per key, named by
@@ -41,6 +44,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private readonly replication: ReplicationLog;
   private readonly idempotency: IdempotencyLog;
   private readonly placement: Placement;
+  private readonly network: SimulatedNetwork | null;
   /** The alarm as last set or read; the alarm handler clears it. */
   private alarmAt: number | null = null;
 
@@ -50,6 +54,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     this.replication = new ReplicationLog(ctx.storage.sql);
     this.idempotency = new IdempotencyLog(ctx.storage.sql);
     this.placement = placementFor(env);
+    this.network = networkFor(env);
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, MIGRATIONS);
       this.alarmAt = await ctx.storage.getAlarm();
@@ -65,7 +70,15 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * the first write's region is the primary's home, where `locationHint`
    * placed it.
    */
-  async write(request: WriteRequest, region: Region): Promise<WriteOutcome> {
+  async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
+    await this.arriveFrom(region);
+    const outcome = this.apply(request, region);
+    if (outcome.ok && !outcome.replayed) await this.schedule(outcome.committedAt + this.replicationDelay());
+    return { ...outcome, homeRegion: this.store.load()?.homeRegion ?? region };
+  }
+
+  /** Decides and commits a write in one synchronous stretch, or replays the answer to its idempotency key. */
+  private apply(request: WriteRequest, region: Region): WriteOutcome {
     if (request.idempotencyKey) {
       const replay = this.idempotency.replay(request.idempotencyKey, request.op);
       if (replay) return replay;
@@ -76,23 +89,30 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     const { next, outcome } = decideWrite(current, request, now);
     if (next) this.store.save(next, current?.homeRegion ?? region);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
-    if (next) await this.schedule(now + this.replicationDelay());
     return outcome;
   }
 
   /** The latest record, read from storage (never from memory), vouched for as of now. */
-  read(ref: KeyRef): PrimaryRead {
+  async read(ref: KeyRef, from?: Region): Promise<PrimaryRead> {
+    await this.arriveFrom(from);
+    return this.readNow(ref);
+  }
+
+  /** Whether a copy at `version` is still the latest; only when it is not do the bytes travel. */
+  async revalidate(ref: KeyRef, version: number, from?: Region): Promise<Revalidation> {
+    await this.arriveFrom(from);
+    const latest = this.readNow(ref);
+    return latest.record.version === version
+      ? { unchanged: true, confirmedAt: latest.record.confirmedAt, homeRegion: latest.homeRegion }
+      : { unchanged: false, read: latest };
+  }
+
+  private readNow(ref: KeyRef): PrimaryRead {
     const stored = this.store.load();
     const now = Date.now();
     if (!stored) return { record: absentRecord(ref, now), homeRegion: null };
     const { homeRegion, ...record } = stored;
     return { record: asSeenAt({ ...record, confirmedAt: now }, now), homeRegion };
-  }
-
-  /** Whether a copy at `version` is still the latest; only when it is not do the bytes travel. */
-  revalidate(ref: KeyRef, version: number): Revalidation {
-    const latest = this.read(ref);
-    return latest.record.version === version ? { unchanged: true, confirmedAt: latest.record.confirmedAt } : { unchanged: false, read: latest };
   }
 
   /** The newest version every configured region has acknowledged, per region. */
@@ -120,9 +140,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       const due = this.replication.pending(this.placement.regions, stored.version).filter((r) => r.nextAttemptAt <= now);
       const { homeRegion: _home, ...latest } = stored;
       const update: ConfirmedRecord = { ...latest, confirmedAt: now };
-      const outcomes = await Promise.allSettled(
-        due.map(({ region }) => this.placement.replica(region, stored).apply([update])),
-      );
+      const outcomes = await Promise.allSettled(due.map(({ region }) => this.push(region, stored.homeRegion, update)));
       outcomes.forEach((outcome, i) => {
         const region = due[i]!.region;
         if (outcome.status === "fulfilled") this.replication.acknowledge(region, outcome.value[0] ?? 0);
@@ -130,6 +148,24 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       });
     }
     await this.schedule();
+  }
+
+  /** Sends one record to a region's replica; in the simulation, across the distance between the regions. */
+  private async push(region: Region, home: Region, update: ConfirmedRecord): Promise<number[]> {
+    await this.network?.travel(home, region);
+    const acknowledged = await this.placement.replica(region, update).apply([update]);
+    await this.network?.travel(region, home);
+    return acknowledged;
+  }
+
+  /**
+   * In the simulation, a request from another region reaches the primary
+   * only after its one-way delay, before the primary reads or writes
+   * anything, so its effect happens where it would in a deployment.
+   */
+  private async arriveFrom(from: Region | undefined): Promise<void> {
+    if (!this.network || !from) return;
+    await this.network.travel(from, this.store.load()?.homeRegion ?? from);
   }
 
   /** Replaces an expired value with a tombstone at the next version, so the expiry replicates like a delete. */

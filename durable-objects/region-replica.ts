@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { networkFor, type GeoSimEnv, type SimulatedNetwork } from "./geo-sim/network";
 import { shortfall, type ReadConstraints, type ShortfallReason } from "./freshness";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { asSeenAt, type CacheOutcome, type ConfirmedRecord, type KeyRef } from "./record";
 import { ReplicaStore, REPLICA_MIGRATIONS } from "./replica-store";
 import { migrate } from "./schema";
-import { entryId } from "./topology";
+import { entryId, type Region } from "./topology";
 import { VersionWaiters } from "./version-waiters";
 
 /** What a replica has done since it started (in memory; reset when the object is). */
@@ -43,9 +44,10 @@ export interface ReplicaRead {
  * unchanged version costs no value bytes — and concurrent reads of one key
  * share that call.
  */
-export class RegionReplica extends DurableObject<PlacementEnv> {
+export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
   private readonly store: ReplicaStore;
   private readonly placement: Placement;
+  private readonly network: SimulatedNetwork | null;
   private readonly waiters = new VersionWaiters();
   private readonly inflight = new Map<string, Promise<ConfirmedRecord>>();
   private readonly counters: ReplicaCounters = {
@@ -58,10 +60,11 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
     ignored: 0,
   };
 
-  constructor(ctx: DurableObjectState, env: PlacementEnv) {
+  constructor(ctx: DurableObjectState, env: PlacementEnv & GeoSimEnv) {
     super(ctx, env);
     this.store = new ReplicaStore(ctx.storage.sql);
     this.placement = placementFor(env);
+    this.network = networkFor(env);
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, REPLICA_MIGRATIONS);
     });
@@ -86,8 +89,12 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
     });
   }
 
-  /** The copy of a key that meets `want`, from here if it can be, else by way of the primary. */
-  async read(ref: KeyRef, want: ReadConstraints = {}): Promise<ReplicaRead> {
+  /**
+   * The copy of a key that meets `want`, from here if it can be, else by way
+   * of the primary. `region` is this replica's region, which calls to the
+   * primary travel from.
+   */
+  async read(ref: KeyRef, want: ReadConstraints = {}, region?: Region): Promise<ReplicaRead> {
     const id = entryId(ref.namespace, ref.key);
     let held = this.store.load(id);
     let reason = shortfall(held, want, Date.now());
@@ -104,7 +111,7 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
       }
     }
     this.counters.forwarded[reason]++;
-    const record = await this.fromPrimary(id, ref, want);
+    const record = await this.fromPrimary(id, ref, want, region);
     const cache: CacheOutcome = reason === "miss" ? "miss" : reason === "bound" ? "revalidated" : "forwarded";
     return { record: asSeenAt(record, Date.now()), cache };
   }
@@ -124,25 +131,26 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
    * call that began before this read may answer an older state than the read
    * needs, so its answer is checked and, if short, one call of its own follows.
    */
-  private async fromPrimary(id: string, ref: KeyRef, want: ReadConstraints): Promise<ConfirmedRecord> {
+  private async fromPrimary(id: string, ref: KeyRef, want: ReadConstraints, region?: Region): Promise<ConfirmedRecord> {
     const pending = this.inflight.get(id);
     if (pending) {
       const shared = await pending;
       if (shortfall(shared, want, Date.now()) === null) return shared;
     }
-    const call = this.callPrimary(id, ref).finally(() => {
+    const call = this.callPrimary(id, ref, region).finally(() => {
       if (this.inflight.get(id) === call) this.inflight.delete(id);
     });
     this.inflight.set(id, call);
     return call;
   }
 
-  private async callPrimary(id: string, ref: KeyRef): Promise<ConfirmedRecord> {
+  private async callPrimary(id: string, ref: KeyRef, region?: Region): Promise<ConfirmedRecord> {
     this.counters.primaryCalls++;
     const primary = this.placement.primary(ref);
     const held = this.store.load(id);
     if (held) {
-      const answer = await primary.revalidate(ref, held.version);
+      const answer = await primary.revalidate(ref, held.version, region);
+      await this.returnFrom(answer.unchanged ? answer.homeRegion : answer.read.homeRegion, region);
       if (answer.unchanged) {
         this.counters.unchanged++;
         this.store.confirm(id, held.version, answer.confirmedAt);
@@ -150,9 +158,16 @@ export class RegionReplica extends DurableObject<PlacementEnv> {
         this.apply([answer.read.record]);
       }
     } else {
-      this.apply([(await primary.read(ref)).record]);
+      const answer = await primary.read(ref, region);
+      await this.returnFrom(answer.homeRegion, region);
+      this.apply([answer.record]);
     }
     // A push may have landed while the call was on its way: serve whatever is newest.
     return this.store.load(id)!;
+  }
+
+  /** In the simulation, an answer from the primary's region takes its one-way delay to arrive. */
+  private async returnFrom(home: Region | null, region: Region | undefined): Promise<void> {
+    if (this.network && region) await this.network.travel(home ?? region, region);
   }
 }

@@ -31,9 +31,10 @@ export async function serveRead(
   read: ResolvedRead,
   defer: (work: Promise<unknown>) => void,
 ): Promise<ServedRead> {
-  const { placement, edge } = settings;
+  const { placement, edge, network } = settings;
   if (read.mode === "strong") {
-    const { record, homeRegion } = await callObject(() => placement.primary(ref).read(ref), { idempotent: true });
+    const { record, homeRegion } = await callObject(() => placement.primary(ref).read(ref, region), { idempotent: true });
+    await network?.travel(homeRegion ?? region, region);
     return { record, servedBy: "primary", region: homeRegion ?? region, mode: read.mode, stalenessMs: 0 };
   }
   if (edge.enabled) {
@@ -44,7 +45,8 @@ export async function serveRead(
       return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
     }
   }
-  const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref, read.constraints), {
+  await network?.roundTrip(region, region);
+  const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref, read.constraints, region), {
     idempotent: true,
   });
   if (edge.enabled && isLive(record, Date.now())) defer(edge.store(region, record));

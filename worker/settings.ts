@@ -1,3 +1,4 @@
+import { networkFor, type SimulatedNetwork } from "../durable-objects/geo-sim/network";
 import { placementFor, type Placement } from "../durable-objects/placement";
 import { CONSISTENCY_MODES, type Consistency } from "./consistency";
 import { EdgeCache } from "./edge-cache";
@@ -13,6 +14,8 @@ export interface Settings {
   defaultConsistency: Consistency;
   maxValueBytes: number;
   edge: EdgeCache;
+  /** The simulated planet when `GEO_SIM` is on; null in production. */
+  network: SimulatedNetwork | null;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -46,6 +49,7 @@ export function settingsFor(env: Env): Settings {
       caches.default,
       wholeSetting("EDGE_CACHE_MAX_AGE_MS", env.EDGE_CACHE_MAX_AGE_MS, DEFAULT_EDGE_CACHE_MAX_AGE_MS, 86_400_000),
     ),
+    network: networkFor(env),
   };
   cache.set(env, settings);
   return settings;

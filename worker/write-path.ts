@@ -43,10 +43,12 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
   const region: Region = c.var.region;
   const { ref } = request;
   // RPC typing does not carry a discriminated union through; the primary answers a WriteOutcome.
-  const outcome = await callObject(() => placement.primary(ref, region).write(request, region) as Promise<WriteOutcome>, {
+  const outcome = await callObject(
+    () => placement.primary(ref, region).write(request, region) as Promise<WriteOutcome & { homeRegion: Region }>,
     // A write that carries an idempotency key can be retried: the primary applies it at most once.
-    idempotent: request.idempotencyKey !== undefined,
-  });
+    { idempotent: request.idempotencyKey !== undefined },
+  );
+  await settingsFor(c.env).network?.travel(outcome.homeRegion, region);
   if (!outcome.ok) {
     const failure = FAILURES[outcome.code];
     const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion } : {};
