@@ -23,14 +23,14 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], globalSetup: ["test/client-build-setup.ts"] },
       },
       {
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/node/start-worker.ts"],
+          globalSetup: ["test/client-build-setup.ts", "test/node/start-worker.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

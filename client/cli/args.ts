@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+
+/** A mistake in how the command was called: reported with a pointer to `--help`, exit status 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Every option the CLI knows; each command accepts the global ones and its own. */
+const OPTIONS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  consistency: { type: "string" },
+  region: { type: "string" },
+  json: { type: "boolean" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  "max-staleness": { type: "string" },
+  "min-version": { type: "string" },
+  "max-wait": { type: "string" },
+  file: { type: "string" },
+  ttl: { type: "string" },
+  "content-type": { type: "string" },
+  "if-match": { type: "string" },
+  "if-none-match": { type: "boolean" },
+  by: { type: "string" },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+export type OptionValues = { [name in OptionName]?: (typeof OPTIONS)[name]["type"] extends "boolean" ? boolean : string };
+
+/** The options every command takes. */
+export const GLOBAL_OPTIONS: readonly OptionName[] = ["url", "token", "consistency", "region", "json", "timeout", "help"];
+
+/** The commands, and the options each takes besides the global ones. */
+export const COMMAND_OPTIONS = {
+  get: ["max-staleness", "min-version", "max-wait"],
+  set: ["file", "ttl", "content-type", "if-match", "if-none-match"],
+  del: ["if-match"],
+  incr: ["by"],
+  mget: ["max-staleness"],
+  regions: [],
+  health: [],
+} as const satisfies Record<string, readonly OptionName[]>;
+
+export type Command = keyof typeof COMMAND_OPTIONS;
+
+/** A parsed command line. */
+export interface Invocation {
+  command: Command | undefined;
+  args: string[];
+  options: OptionValues;
+}
+
+function isCommand(name: string | undefined): name is Command {
+  return name !== undefined && Object.hasOwn(COMMAND_OPTIONS, name);
+}
+
+/**
+ * Parses `geocache <command> [args] [options]`; options may come before or
+ * after the command. Unknown commands and options a command does not take
+ * are usage errors.
+ *
+ * @example parseInvocation(["get", "k", "--json"]) // { command: "get", args: ["k"], options: { json: true } }
+ */
+export function parseInvocation(argv: string[]): Invocation {
+  let parsed: { values: OptionValues; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split(". ")[0]!.replace(/\.$/, ""));
+  }
+  const [name, ...args] = parsed.positionals;
+  if (name === undefined) return { command: undefined, args: [], options: parsed.values };
+  if (!isCommand(name)) throw new UsageError(`unknown command "${name}"`);
+  const allowed: readonly OptionName[] = [...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name]];
+  for (const option of Object.keys(parsed.values) as OptionName[]) {
+    if (!allowed.includes(option)) throw new UsageError(`does not take --${option}`, name);
+  }
+  return { command: name, args, options: parsed.values };
+}
+
+/**
+ * A numeric option or argument, or a usage error naming it.
+ *
+ * @example numberOption("5", "--ttl", { min: 0 }) // 5
+ */
+export function numberOption(
+  raw: string | undefined,
+  name: string,
+  rules: { integer?: boolean; min?: number } = {},
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  const fits = raw.trim() !== "" && Number.isFinite(value) && (!rules.integer || Number.isSafeInteger(value));
+  if (!fits || (rules.min !== undefined && value < rules.min)) {
+    const kind = rules.integer ? "an integer" : "a number";
+    throw new UsageError(`${name} must be ${kind}${rules.min !== undefined ? ` of at least ${rules.min}` : ""}, not "${raw}"`);
+  }
+  return value;
+}

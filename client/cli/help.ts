@@ -1,0 +1,77 @@
+import type { Command } from "./args";
+
+const GLOBAL = `Options for every command:
+  --url <url>            the service (default: $GEOCACHE_URL, else http://127.0.0.1:8787)
+  --token <token>        sent as "Authorization: Bearer <token>" (default: $GEOCACHE_TOKEN)
+  --consistency <mode>   strong | eventual | bounded | session
+  --region <region>      the region to be served from (sent as X-Region)
+  --timeout <ms>         how long one attempt may take (default 10000)
+  --json                 print the whole answer as JSON
+  -h, --help             this help`;
+
+const COMMANDS: Record<Command, string> = {
+  get: `Usage: geocache get <key> [options]
+
+Prints the key's value (its bytes, as stored); with --json, the value and
+where it came from. A missing key exits with status 1.
+
+  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
+  --min-version <n>      serve at least this version
+  --max-wait <ms>        how long the service may wait for --min-version`,
+  set: `Usage: geocache set <key> [value] [options]
+
+Writes the value given, else the contents of --file, else standard input.
+Prints the new version.
+
+  --file <path>          read the value from a file
+  --ttl <seconds>        expire the value after this long
+  --content-type <type>  the Content-Type to store (default: text/plain for
+                         a value argument, application/octet-stream otherwise)
+  --if-match <version>   write only if the key is at this version
+  --if-none-match        write only if the key does not exist`,
+  del: `Usage: geocache del <key> [options]
+
+Deletes the key. A missing key exits with status 1.
+
+  --if-match <version>   delete only if the key is at this version`,
+  incr: `Usage: geocache incr <key> [by] [options]
+
+Adds "by" (default 1; an integer) to the key's integer value and prints
+the result. A negative amount goes after "--" or as --by=-5.
+
+  --by <n>               the amount to add`,
+  mget: `Usage: geocache mget <key>... [options]
+
+Prints one line per key: the key, a tab, and its value ("(nil)" when it
+does not exist); with --json, every result.
+
+  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable`,
+  regions: `Usage: geocache regions [options]
+
+Lists the regions that hold replicas; the one serving you is marked.`,
+  health: `Usage: geocache health [options]
+
+Asks the service whether it is up, and which region answers.`,
+};
+
+const OVERVIEW = `Usage: geocache <command> [args] [options]
+
+Commands:
+  get <key>              read a key
+  set <key> [value]      write a key (value, --file or standard input)
+  del <key>              delete a key
+  incr <key> [by]        add to an integer value
+  mget <key>...          read many keys
+  regions                list the regions
+  health                 check the service
+
+"geocache <command> --help" describes a command.`;
+
+/**
+ * The help text of a command, or of the CLI as a whole.
+ *
+ * @example process.stdout.write(helpText("get"));
+ */
+export function helpText(command?: Command): string {
+  return `${command ? COMMANDS[command] : OVERVIEW}\n\n${GLOBAL}\n`;
+}

@@ -1,0 +1,81 @@
+import { GeoCache, GeoCacheError, PreconditionFailedError } from "../src/index";
+import { numberOption, parseInvocation, UsageError, type Invocation } from "./args";
+import { COMMANDS, CommandFailure } from "./commands";
+import { helpText } from "./help";
+import type { CliIo } from "./io";
+
+const DEFAULT_URL = "http://127.0.0.1:8787";
+
+/** The innermost cause's code or message, e.g. ECONNREFUSED for a fetch that failed. */
+function rootCause(error: unknown): string | undefined {
+  let cause = (error as { cause?: unknown }).cause;
+  let detail: string | undefined;
+  while (cause instanceof Error) {
+    detail = (cause as NodeJS.ErrnoException).code ?? cause.message;
+    cause = cause.cause;
+  }
+  return detail;
+}
+
+/** One line that says what went wrong. */
+function describe(error: unknown): string {
+  if (error instanceof PreconditionFailedError) {
+    return `precondition failed: the key is at version ${error.currentVersion}${error.currentVersion === 0 ? " (it does not exist)" : ""}`;
+  }
+  if (error instanceof GeoCacheError) {
+    const detail = error.status === 0 ? rootCause(error) : `HTTP ${error.status} ${error.code}`;
+    return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function clientFor(invocation: Invocation, io: CliIo): GeoCache {
+  const { options } = invocation;
+  const token = options.token ?? io.env["GEOCACHE_TOKEN"];
+  const region = options.region;
+  const url = options.url ?? (io.env["GEOCACHE_URL"] || DEFAULT_URL);
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--url "${url}" is not a URL`, invocation.command);
+  }
+  const timeoutMs = numberOption(options.timeout, "--timeout", { min: 0 });
+  return new GeoCache({
+    url,
+    ...(token ? { token } : {}),
+    ...(region ? { region } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+}
+
+/**
+ * Runs one command line and answers its exit status: 0 done, 1 the command
+ * failed (a missing key, a refused write, an unreachable service), 2 it was
+ * called wrongly. Errors are one line on stderr.
+ *
+ * @example process.exitCode = await run(["get", "greeting"], processIo());
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let command: string | undefined;
+  try {
+    const invocation = parseInvocation(argv);
+    command = invocation.command;
+    if (invocation.options.help || invocation.command === undefined) {
+      (invocation.options.help ? io.stdout : io.stderr)(helpText(invocation.command));
+      return invocation.options.help ? 0 : 2;
+    }
+    await COMMANDS[invocation.command](clientFor(invocation, io), invocation, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const name = error.command ?? command;
+      io.stderr(`geocache${name ? ` ${name}` : ""}: ${error.message} (see "geocache${name ? ` ${name}` : ""} --help")\n`);
+      return 2;
+    }
+    if (error instanceof CommandFailure || error instanceof GeoCacheError) {
+      io.stderr(`geocache${command ? ` ${command}` : ""}: ${describe(error)}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

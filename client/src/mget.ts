@@ -1,0 +1,74 @@
+import { errorFromStatus, type ErrorBody } from "./error-from-response";
+import type { GetResult, MgetOptions, ServedBy } from "./types";
+import { base64Bytes, decodeBytes } from "./values";
+
+/** The most keys the service takes in one `POST /v1/mget`. */
+export const MGET_BATCH_LIMIT = 100;
+
+/** One key's entry in an `mget` answer. */
+interface MgetEntry {
+  key: string;
+  status: number;
+  version?: number;
+  value?: string | null;
+  contentType?: string;
+  servedBy?: ServedBy;
+  region?: string;
+  stalenessMs?: number;
+  expiresAt?: number | null;
+  error?: ErrorBody;
+}
+
+/**
+ * Splits keys into batches the service accepts.
+ *
+ * @example mgetBatches(["a", "b", "c"], 2) // [["a", "b"], ["c"]]
+ */
+export function mgetBatches(keys: readonly string[], limit = MGET_BATCH_LIMIT): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < keys.length; i += limit) batches.push(keys.slice(i, i + limit));
+  return batches;
+}
+
+/**
+ * The JSON body of one `mget` batch.
+ *
+ * @example mgetBody(["a"], { consistency: "strong" }) // { keys: ["a"], consistency: "strong" }
+ */
+export function mgetBody(keys: readonly string[], options: MgetOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { keys };
+  if (options.consistency !== undefined) body["consistency"] = options.consistency;
+  if (options.maxStalenessMs !== undefined) body["maxStalenessMs"] = options.maxStalenessMs;
+  if (options.maxWaitMs !== undefined) body["maxWaitMs"] = options.maxWaitMs;
+  if (options.minVersions !== undefined) {
+    const wanted = Object.entries(options.minVersions).filter(([key]) => keys.includes(key));
+    if (wanted.length > 0) body["minVersions"] = Object.fromEntries(wanted);
+  }
+  return body;
+}
+
+/**
+ * The results of one batch, in the order of its keys: each a `GetResult`,
+ * or null for a key that does not exist. A key whose read failed throws its
+ * typed error (e.g. `UnavailableError`), as a `get` of it would.
+ *
+ * @example mgetResults(["a"], { results: [{ key: "a", status: 404 }] }, {}) // [null]
+ */
+export function mgetResults(keys: readonly string[], answer: { results?: MgetEntry[] }, options: MgetOptions): (GetResult | null)[] {
+  const entries = answer.results ?? [];
+  return keys.map((key, index) => {
+    const entry = entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
+    if (entry === undefined || entry.status === 404) return null;
+    if (entry.status !== 200 || typeof entry.value !== "string") throw errorFromStatus(Number(entry.status), entry.error ?? {});
+    const contentType = entry.contentType ?? "application/octet-stream";
+    return {
+      value: decodeBytes(base64Bytes(entry.value!), contentType, options.type),
+      version: entry.version ?? 0,
+      servedBy: entry.servedBy ?? "replica",
+      region: entry.region ?? "",
+      stalenessMs: entry.stalenessMs ?? 0,
+      expiresAt: entry.expiresAt ?? null,
+      contentType,
+    };
+  });
+}

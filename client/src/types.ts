@@ -1,0 +1,126 @@
+import type { ValueType } from "./values";
+
+/**
+ * A read mode: `strong` (the key's primary: every acknowledged write),
+ * `eventual` (the nearest copy), `bounded` (the nearest copy if no staler
+ * than `maxStalenessMs`), or `session` (at least as new as this client's own
+ * writes and reads).
+ */
+export type Consistency = "strong" | "eventual" | "bounded" | "session";
+
+/** The tier that answered a read. */
+export type ServedBy = "edge" | "replica" | "primary";
+
+/** Options every read takes. */
+export interface ReadOptions {
+  /** The read mode; the service's default when not given. */
+  consistency?: Consistency;
+  /** For `bounded` reads: the stalest copy acceptable, in ms (`X-Max-Staleness`). */
+  maxStalenessMs?: number;
+  /** The region to be served from (`X-Region`); the one nearest the caller by default. */
+  region?: string;
+  /** Aborts the read and its retries. */
+  signal?: AbortSignal;
+}
+
+/** Options of `get`. */
+export interface GetOptions extends ReadOptions {
+  /** Serve a version at least this new (`X-Min-Version`). */
+  minVersion?: number;
+  /** How long the service may wait for `minVersion` to arrive, in ms (`X-Max-Wait-Ms`). */
+  maxWaitMs?: number;
+  /** How to hand back the value; inferred from its `Content-Type` when not given. */
+  type?: ValueType;
+}
+
+/** A value read, with where it came from and how fresh it is. */
+export interface GetResult<T = unknown> {
+  value: T;
+  /** The key's version: 1, 2, 3, … bumped by every write and delete. */
+  version: number;
+  /** The tier that answered. */
+  servedBy: ServedBy;
+  /** The region of the tier that answered. */
+  region: string;
+  /** How far behind the latest write this copy may be, in ms; 0 from the primary. */
+  stalenessMs: number;
+  /** When the value expires, in ms since the epoch; null when it has no TTL. */
+  expiresAt: number | null;
+  /** The `Content-Type` the value was stored with. */
+  contentType: string;
+}
+
+/** Options of `set`. */
+export interface SetOptions {
+  /** Expire the value after this many ms (`X-TTL-Ms`). */
+  ttlMs?: number;
+  /** Write only if the key is at this version now (`If-Match`); otherwise a `PreconditionFailedError`. */
+  ifMatch?: number;
+  /** `"*"`: write only if the key does not exist (`If-None-Match: *`). */
+  ifNoneMatch?: "*";
+  /** The `Content-Type` to store; inferred from the value when not given. */
+  contentType?: string;
+  /** The write's `Idempotency-Key`; a fresh one per call by default. */
+  idempotencyKey?: string;
+  /** The region the write enters by (`X-Region`). */
+  region?: string;
+  signal?: AbortSignal;
+}
+
+/** What a write answers. */
+export interface SetResult {
+  /** The version the write created. */
+  version: number;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /** Delete only if the key is at this version now; a missing key then throws `NotFoundError` or `PreconditionFailedError`. */
+  ifMatch?: number;
+  /** The delete's `Idempotency-Key`; a fresh one per call by default. */
+  idempotencyKey?: string;
+  region?: string;
+  signal?: AbortSignal;
+}
+
+/** Options of `incr`. */
+export interface IncrOptions {
+  /** The increment's `Idempotency-Key`; a fresh one per call by default, kept across its retries. */
+  idempotencyKey?: string;
+  region?: string;
+  signal?: AbortSignal;
+}
+
+/** What `incr` answers. */
+export interface IncrResult {
+  /** The counter after the increment. */
+  value: number;
+  version: number;
+}
+
+/** Options of `mget`. */
+export interface MgetOptions extends ReadOptions {
+  /** Per key, the oldest version acceptable. */
+  minVersions?: Record<string, number>;
+  /** How long the service may wait for `minVersions` to arrive, in ms. */
+  maxWaitMs?: number;
+  /** How to hand back the values; inferred from each one's `Content-Type` when not given. */
+  type?: Exclude<ValueType, "stream">;
+}
+
+/** What `health()` answers. */
+export interface Health {
+  status: string;
+  /** The region that answered. */
+  region: string;
+  /** The service's clock, in ms since the epoch. */
+  time: number;
+}
+
+/** What `regions()` answers. */
+export interface Regions {
+  /** Every region that holds replicas. */
+  regions: string[];
+  /** The region that serves this client. */
+  nearest: string;
+}

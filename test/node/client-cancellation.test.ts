@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AbortedError, GeoCache, TimeoutError } from "../../client/src/index";
+import { apiError, clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("timeouts", () => {
+  it("times out each attempt, retries, and then throws a TimeoutError", async () => {
+    server = await startTestServer(() => ({ forward: true, delayMs: 2_000 }));
+    const cache = new GeoCache({ url: server.url, timeoutMs: 100, retry: { retries: 1, backoff: () => 1 } });
+    const started = Date.now();
+    const error = await cache.get("k").catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ status: 0, code: "timeout" });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it("answers from the retry when only the first attempt was slow", async () => {
+    server = await startTestServer((_request, index) => ({ forward: true, delayMs: index === 0 ? 2_000 : 0 }));
+    const cache = new GeoCache({ url: server.url, timeoutMs: 200, retry: { retries: 2, backoff: () => 1 } });
+    expect((await cache.health()).status).toBe("ok");
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it("gives a read that waits on the service (maxWaitMs) that much longer", async () => {
+    server = await startTestServer(() => ({ forward: true, delayMs: 400 }));
+    const cache = new GeoCache({ url: server.url, timeoutMs: 200, retry: false });
+    await expect(cache.get(uniqueKey("slow"))).rejects.toBeInstanceOf(TimeoutError);
+    expect(await cache.get(uniqueKey("slow"), { maxWaitMs: 1_000 })).toBeNull();
+  });
+
+  it("stops the timer once a streamed answer is handed over", async () => {
+    const key = uniqueKey("stream-timeout");
+    await clientFor().set(key, "streamed slowly");
+    const cache = clientFor({ timeoutMs: 100 });
+    const read = await cache.get(key, { consistency: "strong", type: "stream" });
+    await sleep(250);
+    expect(await new Response(read!.value).text()).toBe("streamed slowly");
+  });
+});
+
+describe("cancellation by the caller's signal", () => {
+  it("aborts a request in flight with an AbortError and sends no retry", async () => {
+    server = await startTestServer(() => ({ forward: true, delayMs: 1_000 }));
+    const cache = new GeoCache({ url: server.url, retry: { retries: 3, backoff: () => 1 } });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error("user left")), 50);
+    const error = await cache.get("k", { signal: controller.signal }).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error).toMatchObject({ name: "AbortError", code: "aborted" });
+    expect((error as AbortedError).cause).toMatchObject({ message: "user left" });
+    expect(Date.now() - started).toBeLessThan(800);
+    await sleep(100);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it("aborts the wait between retries", async () => {
+    server = await startTestServer(() => apiError(503, "unavailable"));
+    const cache = new GeoCache({ url: server.url, retry: { retries: 3, backoff: () => 10_000 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await expect(cache.set("k", "v", { signal: controller.signal })).rejects.toBeInstanceOf(AbortedError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it("sends nothing for a signal that is already aborted", async () => {
+    server = await startTestServer();
+    const cache = new GeoCache({ url: server.url });
+    await expect(cache.health({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    await expect(cache.mget(["a"], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    expect(server.seen).toHaveLength(0);
+  });
+});

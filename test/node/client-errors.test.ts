@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  GeoCache,
+  GeoCacheError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PreconditionFailedError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+} from "../../client/src/index";
+import { apiError, clientFor, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A client of a test server that answers every request with `action`, never retrying. */
+async function clientAnswering(action: ServerAction): Promise<GeoCache> {
+  server = await startTestServer(() => action);
+  return new GeoCache({ url: server.url, retry: false });
+}
+
+async function caught(promise: Promise<unknown>): Promise<GeoCacheError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(GeoCacheError);
+  return error as GeoCacheError;
+}
+
+describe("typed errors from the worker", () => {
+  it("400: a BadRequestError with the API's code and message", async () => {
+    const cache = clientFor();
+    const error = await caught(cache.get(uniqueKey("bad"), { region: "mars" }));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error).toMatchObject({ status: 400, code: "invalid_region", name: "BadRequestError" });
+    expect(error.message).toContain("mars");
+
+    const mode = await caught(cache.get(uniqueKey("bad"), { consistency: "sometimes" as never }));
+    expect(mode).toMatchObject({ status: 400, code: "invalid_consistency" });
+  });
+
+  it("404: NotFoundError from a conditional delete of a missing key", async () => {
+    const error = await caught(clientFor().delete(uniqueKey("gone"), { ifMatch: 1 }));
+    expect(error.status).toBe(error instanceof NotFoundError ? 404 : 412);
+    expect(error instanceof NotFoundError || error instanceof PreconditionFailedError).toBe(true);
+  });
+
+  it("413: PayloadTooLargeError for a value over 1 MiB, and nothing stored", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("big");
+    const error = await caught(cache.set(key, new Uint8Array(1_048_577)));
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({ status: 413, code: "value_too_large" });
+    expect(await cache.get(key, { consistency: "strong" })).toBeNull();
+  });
+});
+
+describe("typed errors for answers the worker cannot give on demand (a test server)", () => {
+  it("412: PreconditionFailedError carries the current version", async () => {
+    const cache = await clientAnswering(apiError(412, "precondition_failed", { currentVersion: 7 }));
+    const error = await caught(cache.set("k", "v", { ifMatch: 3 }));
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect((error as PreconditionFailedError).currentVersion).toBe(7);
+    expect(server!.seen[0]?.headers["if-match"]).toBe('"3"');
+
+    const created = await caught(cache.set("k", "v", { ifNoneMatch: "*" }));
+    expect(created).toBeInstanceOf(PreconditionFailedError);
+    expect(server!.seen[1]?.headers["if-none-match"]).toBe("*");
+  });
+
+  it("429: RateLimitedError with Retry-After in ms, as seconds or as a date", async () => {
+    const cache = await clientAnswering(apiError(429, "rate_limited", {}, { "Retry-After": "3" }));
+    const error = await caught(cache.get("k"));
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 3_000 });
+    await server!.close();
+
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    const dated = await clientAnswering(apiError(429, "rate_limited", {}, { "Retry-After": at }));
+    const later = (await caught(dated.get("k"))) as RateLimitedError;
+    expect(later.retryAfterMs).toBeGreaterThan(110_000);
+    expect(later.retryAfterMs).toBeLessThanOrEqual(120_000);
+  });
+
+  it("401, 403 and 409 each have their class; an unknown status keeps its code", async () => {
+    const cases: [number, string, new (...args: never[]) => GeoCacheError][] = [
+      [401, "unauthorized", UnauthorizedError],
+      [403, "forbidden", ForbiddenError],
+      [409, "not_an_integer", ConflictError],
+    ];
+    for (const [status, code, type] of cases) {
+      const cache = await clientAnswering(apiError(status, code));
+      const error = await caught(cache.incr("k"));
+      expect(error).toBeInstanceOf(type);
+      expect(error).toMatchObject({ status, code });
+      await server!.close();
+    }
+    const teapot = await clientAnswering(apiError(418, "teapot"));
+    expect(await caught(teapot.get("k"))).toMatchObject({ status: 418, code: "teapot" });
+  });
+
+  it("an answer that is not the API's JSON still gets the class of its status", async () => {
+    const cache = await clientAnswering({ answer: { status: 502, headers: { "Content-Type": "text/html" }, body: "<h1>Bad gateway</h1>" } });
+    const error = await caught(cache.get("k"));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error).toMatchObject({ status: 502, code: "unavailable", message: "HTTP 502" });
+  });
+});

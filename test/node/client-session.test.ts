@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { GeoCache } from "../../client/src/index";
+import { startTestServer, type TestServer } from "./client-helpers";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A test server whose every answer (a key's 404 too) carries the session token `t<n>`, n counting requests. */
+async function sessionServer(): Promise<TestServer> {
+  server = await startTestServer((request, index) => {
+    const missing = request.path.startsWith("/v1/keys/");
+    return {
+      answer: {
+        status: missing ? 404 : 200,
+        headers: { "Content-Type": "application/json", "X-Session": `t${index}` },
+        body: missing ? '{"error":{"code":"not_found","message":"no such key"}}' : '{"status":"ok","region":"weur","time":0}',
+      },
+    };
+  });
+  return server;
+}
+
+describe("the session token", () => {
+  it("is kept from every answer and sent back on the next request", async () => {
+    const { url, seen } = await sessionServer();
+    const cache = new GeoCache({ url });
+    expect(cache.session).toBeUndefined();
+    await cache.health();
+    expect(cache.session).toBe("t0");
+    await cache.health();
+    expect(await cache.get("missing")).toBeNull();
+    await cache.health();
+    expect(seen.map((request) => request.headers["x-session"])).toEqual([undefined, "t0", "t1", "t2"]);
+    expect(cache.session).toBe("t3");
+  });
+
+  it("moves to another client through the session property or the constructor", async () => {
+    const { url, seen } = await sessionServer();
+    const first = new GeoCache({ url });
+    await first.health();
+
+    const second = new GeoCache({ url });
+    second.session = first.session;
+    await second.health();
+    expect(seen[1]?.headers["x-session"]).toBe("t0");
+
+    const third = new GeoCache({ url, session: "from-a-cookie" });
+    expect(third.session).toBe("from-a-cookie");
+    await third.health();
+    expect(seen[2]?.headers["x-session"]).toBe("from-a-cookie");
+
+    third.session = undefined;
+    await third.health();
+    expect(seen[3]?.headers["x-session"]).toBeUndefined();
+  });
+
+  it("is neither kept nor sent with session: false", async () => {
+    const { url, seen } = await sessionServer();
+    const cache = new GeoCache({ url, session: false });
+    await cache.health();
+    await cache.health();
+    expect(cache.session).toBeUndefined();
+    expect(seen.map((request) => request.headers["x-session"])).toEqual([undefined, undefined]);
+  });
+});
