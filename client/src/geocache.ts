@@ -135,13 +135,14 @@ export class GeoCache {
     if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
     if (options.ifNoneMatch !== undefined) headers["If-None-Match"] = options.ifNoneMatch;
     const response = await this.write({ method: "PUT", path: keyPath(key), headers, body }, options);
-    const answer = (await response.json()) as { version: number };
-    return { version: answer.version };
+    const answer = (await response.json()) as { version: number; expiresAt?: number };
+    return { version: answer.version, expiresAt: answer.expiresAt ?? null };
   }
 
   /**
-   * Deletes a key: true if it existed. With `ifMatch`, only at that version,
-   * and a missing key is an error rather than false.
+   * Deletes a key: true if it existed, false if not. With `ifMatch`, only at
+   * that version, and a missing key is an error rather than false
+   * (`PreconditionFailedError` with `currentVersion` 0, or `NotFoundError`).
    *
    * @example if (await cache.delete("session:42")) console.log("logged out");
    */

@@ -1,5 +1,5 @@
 import { errorFromStatus, type ErrorBody } from "./error-from-response";
-import type { GetResult, MgetOptions, ServedBy } from "./types";
+import type { Consistency, GetResult, MgetOptions, ServedBy } from "./types";
 import { base64Bytes, decodeBytes } from "./values";
 
 /** The most keys the service takes in one `POST /v1/mget`. */
@@ -11,11 +11,12 @@ interface MgetEntry {
   status: number;
   version?: number;
   value?: string | null;
-  contentType?: string;
+  contentType?: string | null;
   servedBy?: ServedBy;
   region?: string;
   stalenessMs?: number;
   expiresAt?: number | null;
+  consistency?: Consistency;
   error?: ErrorBody;
 }
 
@@ -69,6 +70,7 @@ export function mgetResults(keys: readonly string[], answer: { results?: MgetEnt
       stalenessMs: entry.stalenessMs ?? 0,
       expiresAt: entry.expiresAt ?? null,
       contentType,
+      consistency: entry.consistency ?? "eventual",
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { GetOptions, GetResult, ServedBy } from "./types";
+import type { Consistency, GetOptions, GetResult, ServedBy } from "./types";
 
 /**
  * The request headers of a read's options.
@@ -36,5 +36,6 @@ export function readResult<T>(headers: Headers, value: T): GetResult<T> {
     stalenessMs: numberHeader(headers, "X-Staleness-Ms") ?? 0,
     expiresAt: numberHeader(headers, "X-Expires-At"),
     contentType: headers.get("Content-Type") ?? "application/octet-stream",
+    consistency: (headers.get("X-Consistency") ?? "eventual") as Consistency,
   };
 }

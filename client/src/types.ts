@@ -48,6 +48,8 @@ export interface GetResult<T = unknown> {
   expiresAt: number | null;
   /** The `Content-Type` the value was stored with. */
   contentType: string;
+  /** The read mode that applied: the strongest of those asked for and implied (a session makes `session`). */
+  consistency: Consistency;
 }
 
 /** Options of `set`. */
@@ -71,6 +73,8 @@ export interface SetOptions {
 export interface SetResult {
   /** The version the write created. */
   version: number;
+  /** When the value expires, in ms since the epoch; null when it has no TTL. */
+  expiresAt: number | null;
 }
 
 /** Options of `delete`. */

@@ -76,6 +76,37 @@ describe("geocache commands against the worker", () => {
     expect(get.stdout.length).toBe(0);
   });
 
+  it("incr prints the counter; mget prints a line per key, (nil) where missing", async () => {
+    const counter = uniqueKey("cli-counter");
+    expect((await runCli(["incr", counter])).stdout.toString()).toBe("1\n");
+    expect((await runCli(["incr", counter, "5"])).stdout.toString()).toBe("6\n");
+    expect((await runCli(["incr", counter, "--", "-2"])).stdout.toString()).toBe("4\n");
+    expect(json((await runCli(["incr", counter, "--by=-1", "--json"])).stdout)).toEqual({ key: counter, value: 3, version: 4 });
+
+    const text = uniqueKey("cli-mget");
+    const missing = uniqueKey("cli-missing");
+    await runCli(["set", text, "two words"]);
+    const lines = await runCli(["mget", text, missing, counter, "--consistency", "strong"]);
+    expect(lines.stdout.toString()).toBe(`${text}\ttwo words\n${missing}\t(nil)\n${counter}\t3\n`);
+    const all = JSON.parse((await runCli(["mget", text, missing, "--json", "--consistency", "strong"])).stdout.toString());
+    expect(all).toMatchObject([{ key: text, value: "two words", version: 1 }, { key: missing, value: null }]);
+  });
+
+  it("set --ttl expires the value; --if-none-match refuses to overwrite; get --min-version waits for it", async () => {
+    const key = uniqueKey("cli-ttl");
+    expect((await runCli(["set", key, "brief", "--ttl", "0.5"])).code).toBe(0);
+    const described = json((await runCli(["get", key, "--json", "--min-version", "1", "--max-wait", "100"])).stdout);
+    expect(described).toMatchObject({ value: "brief", version: 1 });
+    expect(described["expiresAt"]).toBeGreaterThan(Date.now() - 1_000);
+
+    const refused = await runCli(["set", key, "again", "--if-none-match"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("geocache set: precondition failed: the key is at version 1\n");
+
+    await new Promise((resolve) => setTimeout(resolve, (described["expiresAt"] as number) - Date.now() + 100));
+    expect((await runCli(["get", key, "--consistency", "strong"])).code).toBe(1);
+  });
+
   it("regions marks the nearest; health says ok; both as JSON too", async () => {
     const regions = await runCli(["regions", "--region", "sam"]);
     expect(regions.stdout.toString().trim().split("\n")).toEqual(REGIONS.map((r) => (r === "sam" ? "sam\t(nearest)" : r)));

@@ -47,11 +47,6 @@ describe("typed errors from the worker", () => {
     expect(mode).toMatchObject({ status: 400, code: "invalid_consistency" });
   });
 
-  it("404: NotFoundError from a conditional delete of a missing key", async () => {
-    const error = await caught(clientFor().delete(uniqueKey("gone"), { ifMatch: 1 }));
-    expect(error.status).toBe(error instanceof NotFoundError ? 404 : 412);
-    expect(error instanceof NotFoundError || error instanceof PreconditionFailedError).toBe(true);
-  });
 
   it("413: PayloadTooLargeError for a value over 1 MiB, and nothing stored", async () => {
     const cache = clientFor();
@@ -88,6 +83,14 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     const later = (await caught(dated.get("k"))) as RateLimitedError;
     expect(later.retryAfterMs).toBeGreaterThan(110_000);
     expect(later.retryAfterMs).toBeLessThanOrEqual(120_000);
+  });
+
+  it("404 to a conditional delete: a NotFoundError, where an unconditional one answers false", async () => {
+    const cache = await clientAnswering(apiError(404, "not_found"));
+    expect(await cache.delete("k")).toBe(false);
+    const error = await caught(cache.delete("k", { ifMatch: 2 }));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ status: 404, code: "not_found" });
   });
 
   it("401, 403 and 409 each have their class; an unknown status keeps its code", async () => {

@@ -18,8 +18,8 @@ describe("GeoCache operations against the worker", () => {
   it("writes and reads text, with the version and where it was served from", async () => {
     const cache = clientFor();
     const key = uniqueKey("text");
-    expect(await cache.set(key, "hello")).toEqual({ version: 1 });
-    expect(await cache.set(key, "hello again")).toEqual({ version: 2 });
+    expect(await cache.set(key, "hello")).toEqual({ version: 1, expiresAt: null });
+    expect(await cache.set(key, "hello again")).toEqual({ version: 2, expiresAt: null });
 
     const strong = await cache.get(key, { consistency: "strong", region: "oc" });
     expect(strong).toMatchObject({
@@ -29,6 +29,7 @@ describe("GeoCache operations against the worker", () => {
       stalenessMs: 0,
       expiresAt: null,
       contentType: "text/plain; charset=utf-8",
+      consistency: "strong",
     });
     const eventual = await cache.get(key, { consistency: "eventual", region: "apac" });
     expect(eventual?.region).toBe("apac");

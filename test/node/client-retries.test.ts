@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fullJitter, GeoCache, HttpRequester, NetworkError, RateLimitedError, UnavailableError } from "../../client/src/index";
-import { apiError, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
+import { apiError, clientFor, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -75,6 +75,23 @@ describe("retries against a real HTTP server that fails the first attempts", () 
     expect(proxy.seen.at(-1)?.headers["idempotency-key"]).toBe("my-own-key");
   });
 
+  it("counts an incr whose answer was lost once: the retry carries the same key and the service replays", async () => {
+    const proxy = await failingFirst(1, { forward: true, loseAnswer: true });
+    const key = uniqueKey("lost-incr");
+    expect(await quickClient(proxy.url).incr(key, 5)).toEqual({ value: 5, version: 1 });
+    expect(proxy.seen).toHaveLength(2);
+    expect(proxy.seen[1]?.headers["idempotency-key"]).toBe(proxy.seen[0]?.headers["idempotency-key"]);
+    expect((await clientFor().get(key, { consistency: "strong" }))?.value).toBe("5");
+  });
+
+  it("applies a set whose answer was lost once", async () => {
+    const proxy = await failingFirst(1, { forward: true, loseAnswer: true });
+    const key = uniqueKey("lost-set");
+    expect((await quickClient(proxy.url).set(key, "once")).version).toBe(1);
+    expect(proxy.seen.map((request) => request.method)).toEqual(["PUT", "PUT"]);
+    expect(await clientFor().get(key, { consistency: "strong" })).toMatchObject({ value: "once", version: 1 });
+  });
+
   it("does not retry a write without an Idempotency-Key, nor one whose body is a stream", async () => {
     const proxy = await failingFirst(100, UNAVAILABLE);
     const requester = new HttpRequester({ url: proxy.url, retry: { retries: 3, backoff: () => 1 } });
@@ -85,6 +102,16 @@ describe("retries against a real HTTP server that fails the first attempts", () 
     await expect(quickClient(proxy.url).set("k", stream)).rejects.toBeInstanceOf(UnavailableError);
     expect(proxy.seen).toHaveLength(2);
     expect(proxy.seen[1]?.headers["idempotency-key"]).toBeDefined();
+  });
+
+  it("leaves a keyless write whose answer was lost to the caller: it was applied, and not repeated", async () => {
+    const proxy = await failingFirst(1, { forward: true, loseAnswer: true });
+    const key = uniqueKey("keyless");
+    const requester = new HttpRequester({ url: proxy.url, retry: { retries: 3, backoff: () => 1 } });
+    const path = `/v1/keys/${encodeURIComponent(key)}/incr`;
+    await expect(requester.request({ method: "POST", path, body: '{"by":1}' })).rejects.toBeInstanceOf(NetworkError);
+    expect(proxy.seen).toHaveLength(1);
+    expect((await clientFor().get(key, { consistency: "strong" }))?.value).toBe("1");
   });
 
   it("does not retry answers that would not change: 400, 404, 412, 500", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GeoCache } from "../../client/src/index";
-import { startTestServer, type TestServer } from "./client-helpers";
+import { clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -64,5 +64,34 @@ describe("the session token", () => {
     await cache.health();
     expect(cache.session).toBeUndefined();
     expect(seen.map((request) => request.headers["x-session"])).toEqual([undefined, undefined]);
+  });
+});
+
+describe("read-your-writes against the worker", () => {
+  it("a second client holding the first one's token reads its write at once in another region", async () => {
+    const writer = clientFor({ region: "weur" });
+    const key = uniqueKey("ryw");
+    await writer.set(key, "v0");
+    for (let round = 1; round <= 5; round++) {
+      // A reader without the session has just read the old version in Sydney, so copies there hold it.
+      const bystander = clientFor({ region: "oc", session: false });
+      expect((await bystander.get(key))?.value).toBeDefined();
+      await writer.set(key, `v${round}`);
+
+      const reader = clientFor({ region: "oc", session: writer.session! });
+      const read = await reader.get(key);
+      expect(read).toMatchObject({ value: `v${round}`, version: round + 1, region: "oc", consistency: "session" });
+      const [batched] = await clientFor({ region: "apac", session: writer.session! }).mget([key]);
+      expect(batched).toMatchObject({ value: `v${round}`, consistency: "session" });
+    }
+  });
+
+  it("one client sees each of its own increments at once, wherever it reads", async () => {
+    const cache = clientFor({ region: "enam" });
+    const key = uniqueKey("own-writes");
+    for (const [i, region] of ["wnam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"].entries()) {
+      await cache.incr(key);
+      expect(await cache.get(key, { region, type: "text" })).toMatchObject({ value: String(i + 1), region, consistency: "session" });
+    }
   });
 });

@@ -37,6 +37,13 @@ describe.each(Object.entries(BUNDLES))("the %s bundle inside workerd", (_platfor
     const bytes = await cache.get(key, { consistency: "strong", type: "bytes" });
     expect([...(bytes?.value ?? [])]).toEqual([0, 1, 254, 255]);
 
+    const counter = `${key}-counter`;
+    expect(await cache.incr(counter, 3)).toEqual({ value: 3, version: 1 });
+    const [counted, missing] = await cache.mget([counter, `${key}-missing`], { consistency: "strong" });
+    expect(counted).toMatchObject({ value: "3", version: 1 });
+    expect(missing).toBeNull();
+    expect(cache.session).toMatch(/^[A-Za-z0-9_-]+$/);
+
     expect(await cache.delete(key)).toBe(true);
     expect(await cache.get(key, { consistency: "strong" })).toBeNull();
     expect(await cache.delete(key)).toBe(false);

@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ConflictError, GeoCache, PreconditionFailedError } from "../../client/src/index";
+import { clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("TTLs, conditional writes, counters and batch reads against the worker", () => {
+  it("expires a value after ttlMs, and says when", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("ttl");
+    const before = Date.now();
+    const { expiresAt } = await cache.set(key, "short-lived", { ttlMs: 400 });
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 400);
+    expect(expiresAt).toBeLessThan(Date.now() + 400 + 1_000);
+    const read = await cache.get(key, { consistency: "strong" });
+    expect(read).toMatchObject({ value: "short-lived", expiresAt });
+    await sleep(expiresAt! - Date.now() + 100);
+    expect(await cache.get(key, { consistency: "strong" })).toBeNull();
+    expect(await cache.get(key)).toBeNull();
+  });
+
+  it("compare-and-set: ifMatch writes only at that version, and says which version it found", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("cas");
+    const { version } = await cache.set(key, { n: 1 });
+    const refused = await cache.set(key, { n: 2 }, { ifMatch: version + 5 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PreconditionFailedError);
+    expect(refused).toMatchObject({ status: 412, code: "precondition_failed", currentVersion: version });
+    expect(await cache.set(key, { n: 2 }, { ifMatch: version })).toMatchObject({ version: version + 1 });
+    expect((await cache.get(key, { consistency: "strong" }))?.value).toEqual({ n: 2 });
+
+    const stale = await cache.delete(key, { ifMatch: version }).catch((error: unknown) => error);
+    expect(stale).toMatchObject({ currentVersion: version + 1 });
+    expect(await cache.delete(key, { ifMatch: version + 1 })).toBe(true);
+    // A conditional delete of a key that is not there is an error, not false.
+    await expect(cache.delete(key, { ifMatch: version + 1 })).rejects.toBeInstanceOf(PreconditionFailedError);
+    const never = await cache.delete(uniqueKey("never"), { ifMatch: 1 }).catch((error: unknown) => error);
+    expect(never).toBeInstanceOf(PreconditionFailedError);
+    expect(never).toMatchObject({ status: 412, currentVersion: 0 });
+  });
+
+  it("create-only: ifNoneMatch * writes only when the key does not exist", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("create");
+    expect((await cache.set(key, "first", { ifNoneMatch: "*" })).version).toBe(1);
+    const refused = await cache.set(key, "second", { ifNoneMatch: "*" }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PreconditionFailedError);
+    expect((refused as PreconditionFailedError).currentVersion).toBe(1);
+    expect((await cache.get(key, { consistency: "strong" }))?.value).toBe("first");
+  });
+
+  it("incr counts from 0 by any integer, and refuses a value that is not one", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("counter");
+    expect(await cache.incr(key)).toEqual({ value: 1, version: 1 });
+    expect(await cache.incr(key, 10)).toEqual({ value: 11, version: 2 });
+    expect(await cache.incr(key, -20)).toEqual({ value: -9, version: 3 });
+    expect((await cache.get(key, { consistency: "strong" }))?.value).toBe("-9");
+    await expect(cache.incr(key, 1.5)).rejects.toThrow(TypeError);
+
+    const text = uniqueKey("not-a-counter");
+    await cache.set(text, "seven");
+    const error = await cache.incr(text).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toMatchObject({ status: 409, code: "not_an_integer" });
+  });
+
+  it("mget reads many keys in order, each decoded by its type, null where missing", async () => {
+    const cache = clientFor();
+    const [text, json, bytes, missing] = ["text", "json", "bytes", "missing"].map(uniqueKey) as [string, string, string, string];
+    await cache.set(text, "hello");
+    await cache.set(json, { a: [1, 2] }, { ttlMs: 60_000 });
+    await cache.set(bytes, new Uint8Array([0, 255, 7]));
+    const results = await cache.mget([json, missing, text, bytes, text], { consistency: "strong", region: "apac" });
+    expect(results.map((result) => result?.value ?? null)).toEqual([{ a: [1, 2] }, null, "hello", new Uint8Array([0, 255, 7]), "hello"]);
+    expect(results[0]).toMatchObject({ version: 1, servedBy: "primary", consistency: "strong", stalenessMs: 0 });
+    expect(results[0]?.expiresAt).toBeGreaterThan(Date.now());
+    expect(results[2]).toMatchObject({ contentType: "text/plain; charset=utf-8", expiresAt: null });
+
+    const asText = await cache.mget<string>([json, bytes], { type: "text", consistency: "strong" });
+    expect(asText[0]?.value).toBe('{"a":[1,2]}');
+    expect(await cache.mget([])).toEqual([]);
+  });
+
+  it("mget sends more than 100 keys as batches of at most 100, and keeps their order", async () => {
+    server = await startTestServer();
+    const cache = new GeoCache({ url: server.url });
+    const keys = Array.from({ length: 205 }, (_, i) => uniqueKey(`batch-${i}`));
+    await Promise.all([0, 100, 204].map((i) => cache.set(keys[i]!, i)));
+    const results = await cache.mget(keys, { consistency: "strong" });
+    expect(results).toHaveLength(205);
+    expect(results.flatMap((result, i) => (result ? [[i, result.value]] : []))).toEqual([[0, 0], [100, 100], [204, 204]]);
+    const batches = server.seen.filter((request) => request.path === "/v1/mget").map((request) => JSON.parse(request.body.toString()).keys.length);
+    expect(batches.sort((a, b) => a - b)).toEqual([5, 100, 100]);
+  });
+
+  it("bounded reads stay within maxStalenessMs; minVersion gets at least that version", async () => {
+    const cache = clientFor({ session: false });
+    const key = uniqueKey("bounded");
+    await cache.set(key, "v1");
+    await cache.set(key, "v2");
+    const bounded = await cache.get(key, { maxStalenessMs: 50, region: "eeur" });
+    expect(bounded?.stalenessMs).toBeLessThanOrEqual(50);
+    expect(bounded?.consistency).toBe("bounded");
+    const atLeast = await cache.get(key, { minVersion: 2, maxWaitMs: 200, region: "sam" });
+    expect(atLeast).toMatchObject({ value: "v2", version: 2, consistency: "session" });
+  });
+});
