@@ -4,7 +4,11 @@
  * differently, so `instanceof` picks out the ones it cares about.
  */
 
-/** What every error carries besides its message. */
+/**
+ * What every error carries besides its message.
+ *
+ * @example throw new GeoCacheError("the value is not JSON", { code: "invalid_json", cause: error });
+ */
 export interface GeoCacheErrorOptions {
   /** The HTTP status, or 0 when no answer arrived (network failure, timeout, abort). */
   status?: number;

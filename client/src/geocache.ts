@@ -18,10 +18,18 @@ import type {
 } from "./types";
 import { decodeBytes, encodeValue, type StorableValue } from "./values";
 
-/** How to reach the service: its URL and transport options, or a {@link Requester} of your own. */
+/**
+ * How to reach the service: its URL and transport options, or a {@link Requester} of your own.
+ *
+ * @example new GeoCache({ url: "https://cache.example.com", token: "…" }); new GeoCache({ requester: myRequester });
+ */
 export type GeoCacheOptions = HttpRequesterOptions | { requester: Requester };
 
-/** The environment `fromEnv` reads: `GEOCACHE_URL` and, optionally, `GEOCACHE_TOKEN`. */
+/**
+ * The environment `fromEnv` reads: `GEOCACHE_URL` and, optionally, `GEOCACHE_TOKEN`.
+ *
+ * @example GeoCache.fromEnv({ GEOCACHE_URL: "https://cache.example.com", GEOCACHE_TOKEN: "…" });
+ */
 export type GeoCacheEnv = Record<string, unknown>;
 
 /** What every method takes besides its own options. */

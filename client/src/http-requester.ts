@@ -4,10 +4,18 @@ import { AbortedError, GeoCacheError, NetworkError, TimeoutError } from "./error
 import type { Requester, RequesterRequest } from "./requester";
 import { RETRYABLE_STATUSES, retryAfterMs, retryPolicy, type RetryOption, type RetryPolicy } from "./retry";
 
-/** A `fetch` function: the runtime's own, or one that stands in for it (a service binding, a test's). */
+/**
+ * A `fetch` function: the runtime's own, or one that stands in for it (a service binding, a test's).
+ *
+ * @example new GeoCache({ url: "https://geocache.internal", fetch: (input, init) => env.GEOCACHE.fetch(input, init) });
+ */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
-/** How an {@link HttpRequester} reaches the service. */
+/**
+ * How an {@link HttpRequester} reaches the service.
+ *
+ * @example new GeoCache({ url: "https://cache.example.com", token, timeoutMs: 2_000, retry: { retries: 2 }, region: "weur" });
+ */
 export interface HttpRequesterOptions {
   /** The service's base URL, e.g. `https://cache.example.com`. */
   url: string;
@@ -66,6 +74,13 @@ export class HttpRequester implements Requester {
     if (token !== undefined) this.keepsSession = true;
   }
 
+  /**
+   * Sends one request, retrying it while that is safe: reads and `mget`
+   * freely, writes only with their `Idempotency-Key` and a body that can be
+   * sent again.
+   *
+   * @example const response = await requester.request({ method: "GET", path: "/v1/regions", idempotent: true });
+   */
   async request(request: RequesterRequest): Promise<Response> {
     const replayable = !(typeof ReadableStream !== "undefined" && request.body instanceof ReadableStream);
     const retries = request.idempotent || (request.idempotencyKey !== undefined && replayable) ? this.policy.retries : 0;

@@ -3,10 +3,18 @@
  * proxy or a platform binding can stand in for HTTP (as in @upstash/redis).
  */
 
-/** A request body: bytes the client has built, or a stream it passes through. */
+/**
+ * A request body: bytes the client has built, or a stream it passes through.
+ *
+ * @example await requester.request({ method: "PUT", path: "/v1/keys/k", body: new Uint8Array([1, 2]) });
+ */
 export type RequestBody = string | Uint8Array | Blob | ReadableStream<Uint8Array>;
 
-/** One API request, as the client's operations describe it. */
+/**
+ * One API request, as the client's operations describe it.
+ *
+ * @example await requester.request({ method: "GET", path: "/v1/health", idempotent: true });
+ */
 export interface RequesterRequest {
   method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
   /** The path under the service's URL, already encoded, e.g. `/v1/keys/a%2Fb`. */

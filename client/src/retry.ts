@@ -2,10 +2,18 @@
  * When the client tries a request again, and how long it waits first.
  */
 
-/** How a client retries: `false` never does; otherwise up to `retries` more attempts, `backoff(attempt)` ms apart. */
+/**
+ * How a client retries: `false` never does; otherwise up to `retries` more attempts, `backoff(attempt)` ms apart.
+ *
+ * @example new GeoCache({ url, retry: { retries: 5, backoff: (attempt) => 100 * 2 ** attempt } });
+ */
 export type RetryOption = false | { retries?: number; backoff?: (attempt: number) => number };
 
-/** A retry option with its defaults filled in. */
+/**
+ * A retry option with its defaults filled in.
+ *
+ * @example const { retries, backoff } = retryPolicy({ retries: 2 });
+ */
 export interface RetryPolicy {
   retries: number;
   backoff: (attempt: number) => number;

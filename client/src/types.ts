@@ -5,13 +5,23 @@ import type { ValueType } from "./values";
  * `eventual` (the nearest copy), `bounded` (the nearest copy if no staler
  * than `maxStalenessMs`), or `session` (at least as new as this client's own
  * writes and reads).
+ *
+ * @example await cache.get("k", { consistency: "strong" });
  */
 export type Consistency = "strong" | "eventual" | "bounded" | "session";
 
-/** The tier that answered a read. */
+/**
+ * The tier that answered a read.
+ *
+ * @example if (hit?.servedBy === "primary") console.log("read from the key's home region");
+ */
 export type ServedBy = "edge" | "replica" | "primary";
 
-/** Options every read takes. */
+/**
+ * Options every read takes.
+ *
+ * @example await cache.get("k", { consistency: "bounded", maxStalenessMs: 500, region: "weur" });
+ */
 export interface ReadOptions {
   /** The read mode; the service's default when not given. */
   consistency?: Consistency;
@@ -23,7 +33,11 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `get`. */
+/**
+ * Options of `get`.
+ *
+ * @example await cache.get("cart", { minVersion: 7, maxWaitMs: 200, type: "json" });
+ */
 export interface GetOptions extends ReadOptions {
   /** Serve a version at least this new (`X-Min-Version`). */
   minVersion?: number;
@@ -33,7 +47,11 @@ export interface GetOptions extends ReadOptions {
   type?: ValueType;
 }
 
-/** A value read, with where it came from and how fresh it is. */
+/**
+ * A value read, with where it came from and how fresh it is.
+ *
+ * @example const { value, version, servedBy, region, stalenessMs, expiresAt } = (await cache.get("k"))!;
+ */
 export interface GetResult<T = unknown> {
   value: T;
   /** The key's version: 1, 2, 3, … bumped by every write and delete. */
@@ -52,7 +70,11 @@ export interface GetResult<T = unknown> {
   consistency: Consistency;
 }
 
-/** Options of `set`. */
+/**
+ * Options of `set`.
+ *
+ * @example await cache.set("lock", "me", { ifNoneMatch: "*", ttlMs: 30_000 });
+ */
 export interface SetOptions {
   /** Expire the value after this many ms (`X-TTL-Ms`). */
   ttlMs?: number;
@@ -69,7 +91,11 @@ export interface SetOptions {
   signal?: AbortSignal;
 }
 
-/** What a write answers. */
+/**
+ * What a write answers.
+ *
+ * @example const { version, expiresAt } = await cache.set("k", "v", { ttlMs: 1_000 });
+ */
 export interface SetResult {
   /** The version the write created. */
   version: number;
@@ -77,7 +103,11 @@ export interface SetResult {
   expiresAt: number | null;
 }
 
-/** Options of `delete`. */
+/**
+ * Options of `delete`.
+ *
+ * @example await cache.delete("k", { ifMatch: 4 });
+ */
 export interface DeleteOptions {
   /** Delete only if the key is at this version now; a missing key then throws `NotFoundError` or `PreconditionFailedError`. */
   ifMatch?: number;
@@ -87,7 +117,11 @@ export interface DeleteOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `incr`. */
+/**
+ * Options of `incr`.
+ *
+ * @example await cache.incr("orders", 1, { idempotencyKey: orderId });
+ */
 export interface IncrOptions {
   /** The increment's `Idempotency-Key`; a fresh one per call by default, kept across its retries. */
   idempotencyKey?: string;
@@ -95,14 +129,22 @@ export interface IncrOptions {
   signal?: AbortSignal;
 }
 
-/** What `incr` answers. */
+/**
+ * What `incr` answers.
+ *
+ * @example const { value, version } = await cache.incr("hits");
+ */
 export interface IncrResult {
   /** The counter after the increment. */
   value: number;
   version: number;
 }
 
-/** Options of `mget`. */
+/**
+ * Options of `mget`.
+ *
+ * @example await cache.mget(["a", "b"], { consistency: "bounded", maxStalenessMs: 1_000, type: "text" });
+ */
 export interface MgetOptions extends ReadOptions {
   /** Per key, the oldest version acceptable. */
   minVersions?: Record<string, number>;
@@ -112,7 +154,11 @@ export interface MgetOptions extends ReadOptions {
   type?: Exclude<ValueType, "stream">;
 }
 
-/** What `health()` answers. */
+/**
+ * What `health()` answers.
+ *
+ * @example const { status, region, time } = await cache.health();
+ */
 export interface Health {
   status: string;
   /** The region that answered. */
@@ -121,7 +167,11 @@ export interface Health {
   time: number;
 }
 
-/** What `regions()` answers. */
+/**
+ * What `regions()` answers.
+ *
+ * @example const { regions, nearest } = await cache.regions(); // ["wnam", …], "weur"
+ */
 export interface Regions {
   /** Every region that holds replicas. */
   regions: string[];

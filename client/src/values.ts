@@ -1,10 +1,18 @@
 import { GeoCacheError } from "./errors";
 import type { RequestBody } from "./requester";
 
-/** How a read hands back a value: a string, parsed JSON, bytes, or an unread stream. */
+/**
+ * How a read hands back a value: a string, parsed JSON, bytes, or an unread stream.
+ *
+ * @example const hit = await cache.get("photo", { type: "bytes" });
+ */
 export type ValueType = "text" | "json" | "bytes" | "stream";
 
-/** What `set` stores: text, bytes, a Blob, a stream, or anything else as JSON. */
+/**
+ * What `set` stores: text, bytes, a Blob, a stream, or anything else as JSON.
+ *
+ * @example await cache.set("user:1", { name: "Ada" }); // stored as application/json
+ */
 export type StorableValue =
   | string
   | Uint8Array
