@@ -2,22 +2,18 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startTestServer, uniqueKey, workerUrl, type TestServer } from "./client-helpers";
+import { closeTestServers, runCli, startTestServer, uniqueKey, workerUrl } from "./client-helpers";
 
 const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 
 let scratch: string;
-let server: TestServer | undefined;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "geocache-cli-"));
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
 function json(stdout: Buffer): Record<string, unknown> {
   return JSON.parse(stdout.toString("utf8")) as Record<string, unknown>;
@@ -116,7 +112,7 @@ describe("geocache commands against the worker", () => {
   });
 
   it("takes --url over GEOCACHE_URL, and sends --token (else GEOCACHE_TOKEN) as a bearer token", async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const viaFlag = await runCli(["health", "--url", server.url, "--token", "flag-token"], { env: { GEOCACHE_URL: "http://127.0.0.1:9" } });
     expect(viaFlag.code).toBe(0);
     const viaEnv = await runCli(["health"], { env: { GEOCACHE_URL: server.url, GEOCACHE_TOKEN: "env-token" } });

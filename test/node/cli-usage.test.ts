@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { apiError, runCli, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+import { apiError, closeTestServers, runCli, startTestServer, uniqueKey } from "./client-helpers";
 
 const COMMANDS = ["get", "set", "del", "incr", "mget", "regions", "health"];
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
 /** Exactly one line on stderr, nothing on stdout. */
 function expectOneLineError(run: { stdout: Buffer; stderr: string }, pattern: RegExp): void {
@@ -60,10 +56,9 @@ describe("mistakes: one line on stderr, status 2", () => {
 
 describe("failures: one line on stderr, status 1", () => {
   it("says the service cannot be reached, and why", async () => {
-    server = await startTestServer();
-    const url = server.url;
-    await server.close();
-    server = undefined;
+    const closed = await startTestServer();
+    const url = closed.url;
+    await closed.close();
     const run = await runCli(["health", "--url", url, "--timeout", "2000"]);
     expect(run.code).toBe(1);
     expectOneLineError(run, new RegExp(`^geocache health: could not reach ${url}.*ECONNREFUSED`));
@@ -76,7 +71,7 @@ describe("failures: one line on stderr, status 1", () => {
   });
 
   it("says which version a refused conditional write found", async () => {
-    server = await startTestServer(() => apiError(412, "precondition_failed", { currentVersion: 4 }));
+    const server = await startTestServer(() => apiError(412, "precondition_failed", { currentVersion: 4 }));
     const run = await runCli(["set", "k", "v", "--if-match", "3", "--url", server.url]);
     expect(run.code).toBe(1);
     expectOneLineError(run, /^geocache set: precondition failed: the key is at version 4$/);

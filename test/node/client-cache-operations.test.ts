@@ -1,14 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConflictError, GeoCache, PreconditionFailedError } from "../../client/src/index";
-import { clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+import { clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("TTLs, conditional writes, counters and batch reads against the worker", () => {
   it("expires a value after ttlMs, and says when", async () => {
@@ -89,7 +84,7 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
   });
 
   it("mget sends more than 100 keys as batches of at most 100, and keeps their order", async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const cache = new GeoCache({ url: server.url });
     const keys = Array.from({ length: 205 }, (_, i) => uniqueKey(`batch-${i}`));
     await Promise.all([0, 100, 204].map((i) => cache.set(keys[i]!, i)));

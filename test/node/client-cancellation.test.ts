@@ -1,18 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AbortedError, GeoCache, TimeoutError } from "../../client/src/index";
-import { apiError, clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+import { apiError, clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("timeouts", () => {
   it("times out each attempt, retries, and then throws a TimeoutError", async () => {
-    server = await startTestServer(() => ({ forward: true, delayMs: 2_000 }));
+    const server = await startTestServer(() => ({ forward: true, delayMs: 2_000 }));
     const cache = new GeoCache({ url: server.url, timeoutMs: 100, retry: { retries: 1, backoff: () => 1 } });
     const started = Date.now();
     const error = await cache.get("k").catch((reason: unknown) => reason);
@@ -23,14 +18,14 @@ describe("timeouts", () => {
   });
 
   it("answers from the retry when only the first attempt was slow", async () => {
-    server = await startTestServer((_request, index) => ({ forward: true, delayMs: index === 0 ? 2_000 : 0 }));
+    const server = await startTestServer((_request, index) => ({ forward: true, delayMs: index === 0 ? 2_000 : 0 }));
     const cache = new GeoCache({ url: server.url, timeoutMs: 200, retry: { retries: 2, backoff: () => 1 } });
     expect((await cache.health()).status).toBe("ok");
     expect(server.seen).toHaveLength(2);
   });
 
   it("gives a read that waits on the service (maxWaitMs) that much longer", async () => {
-    server = await startTestServer(() => ({ forward: true, delayMs: 400 }));
+    const server = await startTestServer(() => ({ forward: true, delayMs: 400 }));
     const cache = new GeoCache({ url: server.url, timeoutMs: 200, retry: false });
     await expect(cache.get(uniqueKey("slow"))).rejects.toBeInstanceOf(TimeoutError);
     expect(await cache.get(uniqueKey("slow"), { maxWaitMs: 1_000 })).toBeNull();
@@ -48,7 +43,7 @@ describe("timeouts", () => {
 
 describe("cancellation by the caller's signal", () => {
   it("aborts a request in flight with an AbortError and sends no retry", async () => {
-    server = await startTestServer(() => ({ forward: true, delayMs: 1_000 }));
+    const server = await startTestServer(() => ({ forward: true, delayMs: 1_000 }));
     const cache = new GeoCache({ url: server.url, retry: { retries: 3, backoff: () => 1 } });
     const controller = new AbortController();
     const started = Date.now();
@@ -63,7 +58,7 @@ describe("cancellation by the caller's signal", () => {
   });
 
   it("aborts the wait between retries", async () => {
-    server = await startTestServer(() => apiError(503, "unavailable"));
+    const server = await startTestServer(() => apiError(503, "unavailable"));
     const cache = new GeoCache({ url: server.url, retry: { retries: 3, backoff: () => 10_000 } });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
@@ -74,7 +69,7 @@ describe("cancellation by the caller's signal", () => {
   });
 
   it("sends nothing for a signal that is already aborted", async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const cache = new GeoCache({ url: server.url });
     await expect(cache.health({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
     await expect(cache.mget(["a"], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);

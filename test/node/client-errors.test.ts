@@ -12,18 +12,14 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from "../../client/src/index";
-import { apiError, clientFor, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
+import { apiError, clientFor, closeTestServers, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
-/** A client of a test server that answers every request with `action`, never retrying. */
-async function clientAnswering(action: ServerAction): Promise<GeoCache> {
-  server = await startTestServer(() => action);
-  return new GeoCache({ url: server.url, retry: false });
+/** A client of a test server that answers every request with `action`, never retrying; and the server. */
+async function clientAnswering(action: ServerAction): Promise<GeoCache & { server: TestServer }> {
+  const server = await startTestServer(() => action);
+  return Object.assign(new GeoCache({ url: server.url, retry: false }), { server });
 }
 
 async function caught(promise: Promise<unknown>): Promise<GeoCacheError> {
@@ -64,11 +60,11 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     const error = await caught(cache.set("k", "v", { ifMatch: 3 }));
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect((error as PreconditionFailedError).currentVersion).toBe(7);
-    expect(server!.seen[0]?.headers["if-match"]).toBe('"3"');
+    expect(cache.server.seen[0]?.headers["if-match"]).toBe('"3"');
 
     const created = await caught(cache.set("k", "v", { ifNoneMatch: "*" }));
     expect(created).toBeInstanceOf(PreconditionFailedError);
-    expect(server!.seen[1]?.headers["if-none-match"]).toBe("*");
+    expect(cache.server.seen[1]?.headers["if-none-match"]).toBe("*");
   });
 
   it("429: RateLimitedError with Retry-After in ms, as seconds or as a date", async () => {
@@ -76,7 +72,6 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     const error = await caught(cache.get("k"));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error).toMatchObject({ status: 429, retryAfterMs: 3_000 });
-    await server!.close();
 
     const at = new Date(Date.now() + 120_000).toUTCString();
     const dated = await clientAnswering(apiError(429, "rate_limited", {}, { "Retry-After": at }));
@@ -104,7 +99,6 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
       const error = await caught(cache.incr("k"));
       expect(error).toBeInstanceOf(type);
       expect(error).toMatchObject({ status, code });
-      await server!.close();
     }
     const teapot = await clientAnswering(apiError(418, "teapot"));
     expect(await caught(teapot.get("k"))).toMatchObject({ status: 418, code: "teapot" });

@@ -50,6 +50,17 @@ export interface TestServer {
 }
 
 const FORWARD: ServerAction = { forward: true };
+const openServers = new Set<TestServer>();
+
+/** Closes every test server still open: `afterEach(closeTestServers)`. */
+export async function closeTestServers(): Promise<void> {
+  await Promise.all([...openServers].map((server) => server.close()));
+}
+
+/** Waits `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"]);
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -90,7 +101,7 @@ async function forward(seen: SeenRequest, response: ServerResponse, loseAnswer: 
  * A real HTTP server on 127.0.0.1 (a free port) between a client and the
  * worker: `decide` says, per request (numbered from 0), whether to forward
  * it, drop it, or answer it itself — how tests make failures the worker
- * cannot produce on demand.
+ * cannot produce on demand. `closeTestServers` closes any left open.
  *
  * @example
  * const proxy = await startTestServer((_request, n) => (n < 2 ? { answer: { status: 503 } } : { forward: true }));
@@ -119,15 +130,18 @@ export async function startTestServer(decide: (request: SeenRequest, index: numb
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const testServer: TestServer = {
     url: `http://127.0.0.1:${port}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {
+        openServers.delete(testServer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  openServers.add(testServer);
+  return testServer;
 }
 
 /** The API's JSON error answer. */

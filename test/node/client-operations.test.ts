@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GeoCache, GeoCacheError } from "../../client/src/index";
-import { clientFor, startTestServer, uniqueKey, workerUrl, type TestServer } from "./client-helpers";
+import { clientFor, closeTestServers, startTestServer, uniqueKey, workerUrl } from "./client-helpers";
 
 const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
@@ -136,7 +132,7 @@ describe("GeoCache operations against the worker", () => {
   });
 
   it("sends the token as a bearer token, and only to the URL it was given", async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const cache = new GeoCache({ url: `${server.url}/`, token: "s3cret" });
     await cache.health();
     expect(server.seen[0]?.path).toBe("/v1/health");
@@ -147,7 +143,7 @@ describe("GeoCache operations against the worker", () => {
   });
 
   it("is configured from GEOCACHE_URL and GEOCACHE_TOKEN", async () => {
-    server = await startTestServer();
+    const server = await startTestServer();
     const cache = GeoCache.fromEnv({ GEOCACHE_URL: server.url, GEOCACHE_TOKEN: "from-env" });
     expect((await cache.health()).status).toBe("ok");
     expect(server.seen[0]?.headers["authorization"]).toBe("Bearer from-env");

@@ -1,19 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fullJitter, GeoCache, HttpRequester, NetworkError, RateLimitedError, UnavailableError } from "../../client/src/index";
-import { apiError, clientFor, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
+import { apiError, clientFor, closeTestServers, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
 const UNAVAILABLE = apiError(503, "unavailable");
 
 /** A test server in front of the worker that fails the first `failures` requests with `failure`, then forwards. */
-async function failingFirst(failures: number, failure: ServerAction): Promise<TestServer> {
-  server = await startTestServer((_request, index) => (index < failures ? failure : { forward: true }));
-  return server;
+function failingFirst(failures: number, failure: ServerAction): Promise<TestServer> {
+  return startTestServer((_request, index) => (index < failures ? failure : { forward: true }));
 }
 
 function quickClient(url: string, retries = 3): GeoCache {
@@ -23,8 +18,7 @@ function quickClient(url: string, retries = 3): GeoCache {
 describe("retries against a real HTTP server that fails the first attempts", () => {
   it("retries a read after 503s and after dropped connections", async () => {
     const key = uniqueKey("read-retry");
-    await quickClient((await failingFirst(0, UNAVAILABLE)).url).set(key, "v");
-    await server!.close();
+    await clientFor().set(key, "v");
 
     for (const failure of [UNAVAILABLE, apiError(502, "bad_gateway"), apiError(504, "timeout"), { drop: true } as const]) {
       const proxy = await failingFirst(2, failure);

@@ -1,16 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GeoCache } from "../../client/src/index";
-import { clientFor, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
+import { clientFor, closeTestServers, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeTestServers);
 
 /** A test server whose every answer (a key's 404 too) carries the session token `t<n>`, n counting requests. */
-async function sessionServer(): Promise<TestServer> {
-  server = await startTestServer((request, index) => {
+function sessionServer(): Promise<TestServer> {
+  return startTestServer((request, index) => {
     const missing = request.path.startsWith("/v1/keys/");
     return {
       answer: {
@@ -20,7 +16,6 @@ async function sessionServer(): Promise<TestServer> {
       },
     };
   });
-  return server;
 }
 
 describe("the session token", () => {
