@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { closeTestServers, runCli, startTestServer, uniqueKey, workerUrl } from "./client-helpers";
+import { closeTestServers, runCli, sleep, startTestServer, uniqueKey, workerUrl } from "./client-helpers";
 
 const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 
@@ -89,17 +89,18 @@ describe("geocache commands against the worker", () => {
   });
 
   it("set --ttl expires the value; --if-none-match refuses to overwrite; get --min-version waits for it", async () => {
-    const key = uniqueKey("cli-ttl");
-    expect((await runCli(["set", key, "brief", "--ttl", "0.5"])).code).toBe(0);
-    const described = json((await runCli(["get", key, "--json", "--min-version", "1", "--max-wait", "100"])).stdout);
-    expect(described).toMatchObject({ value: "brief", version: 1 });
-    expect(described["expiresAt"]).toBeGreaterThan(Date.now() - 1_000);
-
-    const refused = await runCli(["set", key, "again", "--if-none-match"]);
+    const kept = uniqueKey("cli-kept");
+    await runCli(["set", kept, "first"]);
+    const refused = await runCli(["set", kept, "again", "--if-none-match"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe("geocache set: precondition failed: the key is at version 1\n");
 
-    await new Promise((resolve) => setTimeout(resolve, (described["expiresAt"] as number) - Date.now() + 100));
+    const key = uniqueKey("cli-ttl");
+    expect((await runCli(["set", key, "brief", "--ttl", "2"])).code).toBe(0);
+    const described = json((await runCli(["get", key, "--json", "--min-version", "1", "--max-wait", "100"])).stdout);
+    expect(described).toMatchObject({ value: "brief", version: 1 });
+    expect(described["expiresAt"]).toBeGreaterThan(Date.now());
+    await sleep((described["expiresAt"] as number) - Date.now() + 100);
     expect((await runCli(["get", key, "--consistency", "strong"])).code).toBe(1);
   });
 
