@@ -141,18 +141,26 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       const { homeRegion: _home, ...latest } = stored;
       const update: ConfirmedRecord = { ...latest, confirmedAt: now };
       const outcomes = await Promise.allSettled(due.map(({ region }) => this.push(region, stored.homeRegion, update)));
+      const reports: Promise<void>[] = [];
       outcomes.forEach((outcome, i) => {
-        const region = due[i]!.region;
-        if (outcome.status === "fulfilled") this.replication.acknowledge(region, outcome.value[0] ?? 0);
-        else this.replication.fail(region, Date.now());
+        const { region, failures } = due[i]!;
+        if (outcome.status === "fulfilled") {
+          this.replication.acknowledge(region, outcome.value[0] ?? 0);
+          if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
+        } else {
+          this.replication.fail(region, Date.now());
+          reports.push(this.placement.stats(region).pushFailed(failures === 0));
+        }
       });
+      // The figures are for people watching; a report that fails must not hold up replication.
+      await Promise.allSettled(reports);
     }
     await this.schedule();
   }
 
   /** Sends one record to a region's replica; in the simulation, across the distance between the regions. */
   private async push(region: Region, home: Region, update: ConfirmedRecord): Promise<number[]> {
-    await this.network?.travel(home, region);
+    await this.network?.deliver(home, region);
     const acknowledged = await this.placement.replica(region, update).apply([update]);
     await this.network?.travel(region, home);
     return acknowledged;
@@ -161,11 +169,14 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   /**
    * In the simulation, a request from another region reaches the primary
    * only after its one-way delay, before the primary reads or writes
-   * anything, so its effect happens where it would in a deployment.
+   * anything, so its effect happens where it would in a deployment; across
+   * a cut it fails at once.
    */
   private async arriveFrom(from: Region | undefined): Promise<void> {
     if (!this.network || !from) return;
-    await this.network.travel(from, this.store.load()?.homeRegion ?? from);
+    const home = this.store.load()?.homeRegion ?? from;
+    await this.network.connect(from, home);
+    await this.network.travel(from, home);
   }
 
   /** Replaces an expired value with a tombstone at the next version, so the expiry replicates like a delete. */

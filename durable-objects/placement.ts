@@ -5,6 +5,7 @@ import { entryId, parseRegions, parseShardCount, replicaName, shardOf, type Regi
 export interface PlacementEnv {
   KEY_PRIMARY: DurableObjectNamespace<import("./key-primary").KeyPrimary>;
   REGION_REPLICA: DurableObjectNamespace<import("./region-replica").RegionReplica>;
+  REGION_STATS: DurableObjectNamespace<import("./stats/region-stats").RegionStats>;
   REGIONS?: string;
   REPLICA_SHARDS?: string;
 }
@@ -31,8 +32,17 @@ export class Placement {
 
   /** The replica that holds a key's copy in `region`. */
   replica(region: Region, ref: KeyRef): DurableObjectStub<import("./region-replica").RegionReplica> {
-    const name = replicaName(region, shardOf(entryId(ref.namespace, ref.key), this.shardCount));
-    return this.env.REGION_REPLICA.get(this.env.REGION_REPLICA.idFromName(name), { locationHint: region });
+    return this.replicaShard(region, shardOf(entryId(ref.namespace, ref.key), this.shardCount));
+  }
+
+  /** One shard of a region's replicas. */
+  replicaShard(region: Region, shard: number): DurableObjectStub<import("./region-replica").RegionReplica> {
+    return this.env.REGION_REPLICA.get(this.env.REGION_REPLICA.idFromName(replicaName(region, shard)), { locationHint: region });
+  }
+
+  /** The object that keeps a region's live figures. */
+  stats(region: Region): DurableObjectStub<import("./stats/region-stats").RegionStats> {
+    return this.env.REGION_STATS.get(this.env.REGION_STATS.idFromName(region), { locationHint: region });
   }
 }
 

@@ -6,6 +6,7 @@ import { asSeenAt, type CacheOutcome, type ConfirmedRecord, type KeyRef } from "
 import { ReplicaStore, REPLICA_MIGRATIONS } from "./replica-store";
 import { migrate } from "./schema";
 import { entryId, type Region } from "./topology";
+import { WindowedHistogram, type HistogramData } from "./stats/histogram";
 import { VersionWaiters } from "./version-waiters";
 
 /** What a replica has done since it started (in memory; reset when the object is). */
@@ -24,6 +25,11 @@ export interface ReplicaCounters {
   applied: number;
   /** Pushed records that were not newer than the copy held. */
   ignored: number;
+}
+
+/** The counters, and the replication lag (commit at the primary to apply here) of updates applied. */
+export interface ReplicaStats extends ReplicaCounters {
+  lag: { window: HistogramData; total: HistogramData };
 }
 
 /** A replica's answer to a read: the copy it serves, and how it came by it. */
@@ -49,6 +55,7 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
   private readonly placement: Placement;
   private readonly network: SimulatedNetwork | null;
   private readonly waiters = new VersionWaiters();
+  private readonly lag = new WindowedHistogram();
   private readonly inflight = new Map<string, Promise<ConfirmedRecord>>();
   private readonly counters: ReplicaCounters = {
     hits: 0,
@@ -81,6 +88,7 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
       const { held, moved } = this.store.apply(record, appliedAt);
       if (moved) {
         this.counters.applied++;
+        if (record.committedAt > 0) this.lag.record(appliedAt - record.committedAt, appliedAt);
         this.waiters.reached(entryId(record.namespace, record.key), held);
       } else {
         this.counters.ignored++;
@@ -121,9 +129,9 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
     return this.store.load(entryId(ref.namespace, ref.key))?.version ?? null;
   }
 
-  /** The counters since this object started. */
-  stats(): ReplicaCounters {
-    return structuredClone(this.counters);
+  /** The counters and lag since this object started. */
+  stats(): ReplicaStats {
+    return { ...structuredClone(this.counters), lag: this.lag.toJSON() };
   }
 
   /**

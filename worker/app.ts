@@ -5,7 +5,9 @@ import { regionResolver, type RegionVariables } from "./middleware/region";
 import { sessionTracker, type SessionVariables } from "./middleware/session";
 import { keys } from "./routes/keys";
 import { meta } from "./routes/meta";
+import { faults } from "./routes/faults";
 import { mget } from "./routes/mget";
+import { stats } from "./routes/stats";
 
 /** Headers a browser client may read from answers. */
 const EXPOSED_HEADERS = [
@@ -32,5 +34,7 @@ app.use("/v1/*", sessionTracker());
 app.route("/v1", meta);
 app.route("/v1", keys);
 app.route("/v1", mget);
+app.route("/v1", stats);
+app.route("/v1", faults);
 app.notFound(handleNotFound);
 app.onError(handleError);

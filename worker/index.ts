@@ -1,6 +1,6 @@
 import { app } from "./app";
 
-export { KeyPrimary, RegionReplica } from "../durable-objects";
+export { KeyPrimary, RegionReplica, RegionStats, SimControl } from "../durable-objects";
 
 export default {
   fetch: app.fetch,

@@ -23,7 +23,8 @@ export async function callObject<T>(operation: () => Promise<T>, options: { idem
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const overloaded = isOverloaded(error);
-    console.error(overloaded ? "durable object overloaded" : "durable object call failed", error);
+    // One line, no stack: a stack is source-mapped by local tooling, which costs more than the call.
+    console.error(`${overloaded ? "durable object overloaded" : "durable object call failed"}: ${String(error)}`);
     throw new ApiError(
       503,
       overloaded ? "overloaded" : "unavailable",

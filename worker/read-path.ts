@@ -4,6 +4,7 @@ import type { Region } from "../durable-objects/topology";
 import type { Consistency, ResolvedRead } from "./consistency";
 import { callObject } from "./object-call";
 import type { Settings } from "./settings";
+import { statsRecorder } from "./stats-recorder";
 
 /** A read as served: the copy, the tier and region it came from, and how stale it may be. */
 export interface ServedRead {
@@ -25,6 +26,20 @@ export interface ServedRead {
  * kept at the edge for the reads after it (through `defer`, after the answer).
  */
 export async function serveRead(
+  settings: Settings,
+  ref: KeyRef,
+  region: Region,
+  read: ResolvedRead,
+  defer: (work: Promise<unknown>) => void,
+): Promise<ServedRead> {
+  const served = await fromNearestTier(settings, ref, region, read, defer);
+  statsRecorder.record(region, served);
+  const flush = statsRecorder.flush(settings.placement);
+  if (flush) defer(flush);
+  return served;
+}
+
+async function fromNearestTier(
   settings: Settings,
   ref: KeyRef,
   region: Region,

@@ -1,5 +1,7 @@
 import type { Region } from "../topology";
+import { DroppedMessageError, NO_FAULTS, PartitionError, type Faults } from "./faults";
 import { defaultMatrix, parseMatrix, type LatencyMatrix } from "./latency-matrix";
+import type { SimControl } from "./sim-control";
 
 /** The settings that turn the simulation on and shape it; never set in production. */
 export interface GeoSimEnv {
@@ -9,7 +11,11 @@ export interface GeoSimEnv {
   GEO_SIM_MATRIX?: string;
   /** Jitter as a fraction of each delay, e.g. "0.1" for ±10 %. */
   GEO_SIM_JITTER?: string;
+  SIM_CONTROL: DurableObjectNamespace<SimControl>;
 }
+
+/** How long a copy of the injected faults is used before it is read again. */
+const FAULTS_REFRESH_MS = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -17,29 +23,56 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * A planet in one process: each hop between tiers waits the one-way delay
  * between the regions involved (half the matrix's round trip, with jitter),
  * so that local development shows the latency a deployment would have and
- * the staleness that comes with it.
+ * the staleness that comes with it. Injected faults cut regions off, lose or
+ * delay replication messages, and slow regions down.
  */
 export class SimulatedNetwork {
+  private cached: { faults: Faults; at: number } = { faults: NO_FAULTS, at: Number.NEGATIVE_INFINITY };
+
   constructor(
     readonly matrix: LatencyMatrix,
     readonly jitter = 0.1,
+    private readonly readFaults: () => Promise<Faults> = async () => NO_FAULTS,
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** The one-way delay from one region to another, drawn with jitter. */
-  oneWayMs(from: Region, to: Region): number {
-    const base = this.matrix[from][to] / 2;
-    return Math.max(0, base * (1 + this.jitter * (2 * this.random() - 1)));
+  /** The faults in force, refreshed at most every 100 ms. */
+  async faults(): Promise<Faults> {
+    if (Date.now() - this.cached.at > FAULTS_REFRESH_MS) this.cached = { faults: await this.readFaults(), at: Date.now() };
+    return this.cached.faults;
+  }
+
+  /** The one-way delay from one region to another, drawn with jitter, plus any slowness injected. */
+  oneWayMs(from: Region, to: Region, faults: Faults = NO_FAULTS): number {
+    const base = (this.matrix[from][to] / 2) * (1 + this.jitter * (2 * this.random() - 1));
+    const slow = from === to ? (faults.slow[from] ?? 0) : (faults.slow[from] ?? 0) + (faults.slow[to] ?? 0);
+    return Math.max(0, base) + slow;
+  }
+
+  /** Fails with {@link PartitionError} when a cut lies between the two regions. */
+  async connect(from: Region, to: Region): Promise<void> {
+    const { cut } = await this.faults();
+    if (from !== to && (cut.includes(from) || cut.includes(to))) throw new PartitionError(from, to);
   }
 
   /** Waits as a message from `from` to `to` would travel. */
-  travel(from: Region, to: Region): Promise<void> {
-    return sleep(this.oneWayMs(from, to));
+  async travel(from: Region, to: Region): Promise<void> {
+    await sleep(this.oneWayMs(from, to, await this.faults()));
   }
 
   /** Waits a request's and its answer's travel. */
   async roundTrip(from: Region, to: Region): Promise<void> {
-    await sleep(this.oneWayMs(from, to) + this.oneWayMs(to, from));
+    const faults = await this.faults();
+    await sleep(this.oneWayMs(from, to, faults) + this.oneWayMs(to, from, faults));
+  }
+
+  /** Carries a replication message: it may be cut off, lost or delayed, then travels. */
+  async deliver(from: Region, to: Region): Promise<void> {
+    await this.connect(from, to);
+    const faults = await this.faults();
+    if (this.random() < faults.dropShare) throw new DroppedMessageError(from, to);
+    const extra = this.random() < faults.delayShare ? faults.delayMs : 0;
+    await sleep(this.oneWayMs(from, to, faults) + extra);
   }
 }
 
@@ -54,7 +87,9 @@ export function networkFor(env: GeoSimEnv): SimulatedNetwork | null {
     } else {
       const jitter = env.GEO_SIM_JITTER === undefined ? 0.1 : Number(env.GEO_SIM_JITTER);
       if (!(jitter >= 0 && jitter <= 1)) throw new Error(`GEO_SIM_JITTER must be a fraction from 0 to 1, not "${env.GEO_SIM_JITTER}"`);
-      network = new SimulatedNetwork(env.GEO_SIM_MATRIX ? parseMatrix(env.GEO_SIM_MATRIX) : defaultMatrix(), jitter);
+      const matrix = env.GEO_SIM_MATRIX ? parseMatrix(env.GEO_SIM_MATRIX) : defaultMatrix();
+      const control = () => env.SIM_CONTROL.get(env.SIM_CONTROL.idFromName("faults"));
+      network = new SimulatedNetwork(matrix, jitter, () => control().faults() as Promise<Faults>);
     }
     networks.set(env, network);
   }

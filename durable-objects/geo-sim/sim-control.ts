@@ -1,0 +1,18 @@
+import { DurableObject } from "cloudflare:workers";
+import { NO_FAULTS, type Faults } from "./faults";
+
+/**
+ * The one object (named "faults") that holds the geo simulation's injected
+ * faults, so the worker and every Durable Object see the same ones. Only
+ * reachable through the admin API while `GEO_SIM` is on.
+ */
+export class SimControl extends DurableObject {
+  async faults(): Promise<Faults> {
+    return (await this.ctx.storage.get<Faults>("faults")) ?? NO_FAULTS;
+  }
+
+  async setFaults(faults: Faults): Promise<Faults> {
+    await this.ctx.storage.put("faults", faults);
+    return faults;
+  }
+}
