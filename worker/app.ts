@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { handleError, handleNotFound } from "./errors";
+import { DASHBOARD_HTML } from "./dashboard-page";
+import { handleError, handleNotFound, methodNotAllowed } from "./errors";
 import { regionResolver, type RegionVariables } from "./middleware/region";
 import { sessionTracker, type SessionVariables } from "./middleware/session";
 import { keys } from "./routes/keys";
@@ -36,5 +37,7 @@ app.route("/v1", keys);
 app.route("/v1", mget);
 app.route("/v1", stats);
 app.route("/v1", faults);
+app.get("/dashboard", (c) => c.html(DASHBOARD_HTML));
+app.all("/dashboard", methodNotAllowed(["GET", "HEAD"]));
 app.notFound(handleNotFound);
 app.onError(handleError);

@@ -1,0 +1,90 @@
+/**
+ * The live dashboard: one self-contained page (no external assets) that
+ * polls `/v1/stats` every second and shows, per region, replication lag,
+ * pushes pending and retried, and the mix of reads by tier and mode.
+ */
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>geocache · live</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d2330; background: #f7f8fa; }
+  h1 { font-size: 20px; margin: 0 0 4px; }
+  #status { color: #5b6475; margin-bottom: 16px; }
+  table { border-collapse: collapse; background: #fff; box-shadow: 0 1px 2px #0001; }
+  th, td { padding: 6px 10px; border-bottom: 1px solid #e6e8ee; text-align: right; white-space: nowrap; }
+  th { background: #eef1f6; font-weight: 600; }
+  td:first-child, th:first-child { text-align: left; font-weight: 600; }
+  .bar { display: inline-flex; width: 120px; height: 10px; background: #e6e8ee; vertical-align: middle; }
+  .bar span { display: block; height: 100%; }
+  .edge { background: #2a9d8f; } .replica { background: #457b9d; } .primary { background: #e76f51; }
+  .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; }
+  .warn { color: #b23a1e; font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>geocache · live figures per region</h1>
+<div id="status">connecting…</div>
+<table>
+  <thead>
+    <tr>
+      <th>region</th><th>lag p50 (ms)</th><th>lag p99 (ms)</th><th>applied</th>
+      <th>pushes pending</th><th>retried</th><th>reads</th><th>read mix</th>
+      <th>strong / session / bounded / eventual</th><th>staleness p50 / p99 (ms)</th>
+    </tr>
+  </thead>
+  <tbody id="regions"></tbody>
+</table>
+<p class="legend">tiers:<span class="edge"></span>edge<span class="replica"></span>replica<span class="primary"></span>primary · lag and staleness over the last minute</p>
+<script>
+const body = document.getElementById("regions");
+const status = document.getElementById("status");
+function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
+function mix(byTier, total) {
+  const td = document.createElement("td");
+  const bar = document.createElement("span");
+  bar.className = "bar";
+  for (const tier of ["edge", "replica", "primary"]) {
+    const part = document.createElement("span");
+    part.className = tier;
+    part.style.width = total ? (100 * byTier[tier] / total) + "%" : "0";
+    part.title = tier + ": " + byTier[tier];
+    bar.appendChild(part);
+  }
+  td.appendChild(bar);
+  return td;
+}
+async function refresh() {
+  try {
+    const response = await fetch("/v1/stats", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const stats = await response.json();
+    body.replaceChildren();
+    for (const [region, r] of Object.entries(stats.regions)) {
+      const tr = document.createElement("tr");
+      tr.dataset.region = region;
+      const lag = r.replication.lagMs.window;
+      const modes = r.reads.byMode;
+      const stale = r.reads.stalenessMs.window;
+      tr.append(
+        cell(region), cell(lag.p50), cell(lag.p99), cell(r.replication.applied),
+        cell(r.pushes.pending, r.pushes.pending > 0 ? "warn" : ""), cell(r.pushes.retried), cell(r.reads.total),
+        mix(r.reads.byTier, r.reads.total),
+        cell(modes.strong + " / " + modes.session + " / " + modes.bounded + " / " + modes.eventual),
+        cell(stale.p50 + " / " + stale.p99),
+      );
+      body.appendChild(tr);
+    }
+    status.textContent = "updated " + new Date(stats.now).toLocaleTimeString();
+  } catch (error) {
+    status.textContent = "cannot read /v1/stats: " + error.message;
+  }
+}
+refresh();
+setInterval(refresh, 1000);
+</script>
+</body>
+</html>`;
