@@ -14,9 +14,10 @@
  * `EDGE_CACHE_MAX_AGE_MS = "0"` for the run, or the figures include how long
  * the edge may keep the old version.
  */
-import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { startLocalWorker } from "./local-worker";
+import { describeMachine } from "./measure/machine";
+import { percentile } from "./measure/stats";
 
 const { values } = parseArgs({
   options: {
@@ -67,10 +68,6 @@ async function measureOne(i: number): Promise<number> {
   return Math.max(...perRegion);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 const samples: number[] = [];
 let next = 0;
 await Promise.all(
@@ -80,7 +77,7 @@ await Promise.all(
 );
 samples.sort((a, b) => a - b);
 
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = describeMachine();
 console.log(`target: ${values.url ?? "local worker (wrangler dev, in-memory storage)"}`);
 console.log(`machine: ${machine}`);
 console.log(`regions: ${regions.length} (${regions.join(", ")}); writes: ${samples.length}; concurrency: ${concurrency}`);

@@ -1,0 +1,93 @@
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { GeocacheApi, READ_MODES } from "../../scripts/measure/api";
+import { buildReport, writeReport, type MeasureReport } from "../../scripts/measure/report";
+import { DEFAULT_WORKLOAD, runWorkload } from "../../scripts/measure/workload";
+import { launchChromium, type HeadlessBrowser } from "../support/browser";
+
+// A short measurement against the node project's worker (no geo simulation,
+// the edge tier on), written as JSON and HTML into reports/, and the HTML
+// opened in headless Chromium: it must load without a console error or a
+// page error and draw every chart.
+
+let report: MeasureReport;
+let files: { json: string; html: string };
+let browser: HeadlessBrowser;
+
+beforeAll(async () => {
+  const api = new GeocacheApi(inject("baseUrl"));
+  const regions = await api.regions();
+  const options = {
+    ...DEFAULT_WORKLOAD,
+    regions,
+    writerRegions: ["weur", "oc"],
+    modes: [...READ_MODES],
+    rate: 60,
+    durationMs: 3000,
+    keys: 8,
+    readShare: 0.8,
+    visibilityShare: 0.5,
+    settleMs: 300,
+    keyPrefix: `measure-report-${crypto.randomUUID()}`,
+  };
+  const startedAt = new Date();
+  report = buildReport(inject("baseUrl"), startedAt, options, await runWorkload(api, options));
+  files = await writeReport(report, "reports");
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+it("records every region and mode, and session reads see their own client's writes", () => {
+  expect(report.failures).toEqual([]);
+  expect(report.summary.cells).toHaveLength(report.regions.length * READ_MODES.length);
+  for (const cell of report.summary.cells) {
+    expect(cell.reads, `${cell.region} ${cell.mode}`).toBeGreaterThan(0);
+    expect(cell.errors, `${cell.region} ${cell.mode}`).toBe(0);
+    expect(cell.ownWritesMissed, `${cell.region} ${cell.mode}`).toBe(0);
+    if (cell.mode === "strong") expect(cell.staleShare, `${cell.region} strong`).toBe(0);
+  }
+  expect(report.visibility.length).toBeGreaterThan(0);
+  expect(report.reads.every((r) => r.servedBy !== null)).toBe(true);
+});
+
+it("opens in headless Chromium without errors and draws every chart", async () => {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+  page.on("requestfailed", (request) => problems.push(`request: ${request.url()}`));
+  await page.goto(pathToFileURL(files.html).href, { waitUntil: "load" });
+
+  const charts = await page.$$eval("svg", (svgs) =>
+    svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      return { className: svg.getAttribute("class"), width: box.width, height: box.height, marks: svg.querySelectorAll("circle, rect, path").length };
+    }),
+  );
+  const scatters = charts.filter((c) => c.className === "scatter");
+  const cdfs = charts.filter((c) => c.className === "cdf");
+  expect(scatters).toHaveLength(report.regions.length);
+  expect(cdfs).toHaveLength(1);
+  for (const chart of charts) {
+    expect(chart.width).toBeGreaterThan(100);
+    expect(chart.height).toBeGreaterThan(100);
+  }
+  // Each region's scatter has a dot per read drawn (at least one per mode) and a square per mode.
+  for (const scatter of scatters) expect(scatter.marks).toBeGreaterThan(2 * READ_MODES.length);
+  // The CDF has a line per region that saw a sampled write.
+  expect(await page.$$eval("svg.cdf path", (paths) => paths.filter((p) => (p.getAttribute("d") ?? "").length > 10).length)).toBe(
+    report.regions.length,
+  );
+  // The heat maps: a row per region under the header, a cell per mode.
+  for (const id of ["latency-heatmap", "stale-heatmap"]) {
+    expect(await page.$$eval(`#${id} tr`, (rows) => rows.length)).toBe(report.regions.length + 1);
+    expect(await page.$$eval(`#${id} td[style]`, (cells) => cells.length)).toBe(report.regions.length * READ_MODES.length);
+  }
+  await page.screenshot({ path: files.html.replace(/\.html$/, ".png"), fullPage: true });
+  expect(problems).toEqual([]);
+});
