@@ -3,6 +3,7 @@ import { errorFromResponse } from "./error-from-response";
 import { AbortedError, GeoCacheError, NetworkError, TimeoutError } from "./errors";
 import type { Requester, RequesterRequest } from "./requester";
 import { RETRYABLE_STATUSES, retryAfterMs, retryPolicy, type RetryOption, type RetryPolicy } from "./retry";
+import { mergeSessionTokens } from "./session-token";
 
 /**
  * A `fetch` function: the runtime's own, or one that stands in for it (a service binding, a test's).
@@ -138,9 +139,10 @@ export class HttpRequester implements Requester {
     return init;
   }
 
+  /** Keeps the answer's session token, merged with the one held so that concurrent answers lose nothing. */
   private keepSession(response: Response): void {
     const token = response.headers.get("X-Session");
-    if (this.keepsSession && token !== null && token !== "") this.token = token;
+    if (this.keepsSession && token !== null && token !== "") this.token = mergeSessionTokens(this.token, token);
   }
 
   private failure(error: unknown, attempt: AttemptSignal, caller: AbortSignal | undefined): GeoCacheError {

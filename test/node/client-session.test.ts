@@ -81,6 +81,19 @@ describe("read-your-writes against the worker", () => {
     }
   });
 
+  it("keeps every write of concurrent requests in the session, not only the last answer's", async () => {
+    const writer = clientFor({ region: "weur" });
+    const keys = ["a", "b", "c", "d"].map((label) => uniqueKey(`concurrent-${label}`));
+    await Promise.all(keys.map((key) => writer.set(key, "old")));
+    // Copies in Sydney now hold the old values.
+    const bystander = clientFor({ region: "oc", session: false });
+    expect((await Promise.all(keys.map((key) => bystander.get(key)))).map((read) => read?.value)).toEqual(keys.map(() => "old"));
+
+    await Promise.all(keys.map((key) => writer.set(key, "new")));
+    const reader = clientFor({ region: "oc", session: writer.session! });
+    for (const key of keys) expect(await reader.get(key)).toMatchObject({ value: "new", version: 2, consistency: "session" });
+  });
+
   it("one client sees each of its own increments at once, wherever it reads", async () => {
     const cache = clientFor({ region: "enam" });
     const key = uniqueKey("own-writes");
