@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   GeoCache,
   GeoCacheError,
+  HttpRequester,
   NotFoundError,
   PayloadTooLargeError,
   PreconditionFailedError,
@@ -12,7 +13,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from "../../client/src/index";
-import { apiError, clientFor, closeTestServers, startTestServer, uniqueKey, type ServerAction, type TestServer } from "./client-helpers";
+import { apiError, clientFor, closeTestServers, startTestServer, uniqueKey, workerUrl, type ServerAction, type TestServer } from "./client-helpers";
 
 afterEach(closeTestServers);
 
@@ -43,6 +44,17 @@ describe("typed errors from the worker", () => {
     expect(mode).toMatchObject({ status: 400, code: "invalid_consistency" });
   });
 
+
+  it("404: NotFoundError from the transport, which get turns into null and delete into false", async () => {
+    const key = uniqueKey("missing");
+    const requester = new HttpRequester({ url: workerUrl() });
+    const error = await caught(requester.request({ method: "GET", path: `/v1/keys/${key}`, idempotent: true }));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ status: 404, code: "not_found" });
+    expect(error.message).toContain(key);
+    expect(await clientFor().get(key)).toBeNull();
+    expect(await clientFor().delete(key)).toBe(false);
+  });
 
   it("413: PayloadTooLargeError for a value over 1 MiB, and nothing stored", async () => {
     const cache = clientFor();
