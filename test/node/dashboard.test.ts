@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, type HeadlessBrowser } from "../support/browser";
+import { apiUrl, keyUrl, uniqueKey } from "./helpers";
+
+let browser: HeadlessBrowser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the dashboard in headless Chromium", () => {
+  it("shows every region's live figures and updates them after writes and reads", async () => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(String(error)));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    await page.goto(apiUrl("/dashboard"));
+    await page.waitForSelector('tr[data-region="weur"]');
+    expect(await page.locator("tr[data-region]").count()).toBe(9);
+
+    const readsIn = async (region: string) => Number(await page.locator(`tr[data-region="${region}"] td:nth-child(7)`).textContent());
+    const appliedIn = async (region: string) => Number(await page.locator(`tr[data-region="${region}"] td:nth-child(4)`).textContent());
+    const readsBefore = await readsIn("sam");
+    const appliedBefore = await appliedIn("sam");
+
+    const key = uniqueKey("dashboard");
+    await fetch(keyUrl(key), { method: "PUT", body: "x", headers: { "X-Region": "weur" } });
+    for (let i = 0; i < 4; i++) {
+      const answer = await fetch(keyUrl(key), { headers: { "X-Region": "sam", "X-Consistency": "strong" } });
+      await answer.arrayBuffer();
+    }
+
+    // The page polls every second: the new reads and the replicated write show without a reload.
+    await expect.poll(() => readsIn("sam"), { timeout: 10_000, interval: 250 }).toBeGreaterThanOrEqual(readsBefore + 4);
+    await expect.poll(() => appliedIn("sam"), { timeout: 10_000, interval: 250 }).toBeGreaterThan(appliedBefore);
+    expect(await page.locator("#status").textContent()).toMatch(/^updated /);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 40_000);
+});
