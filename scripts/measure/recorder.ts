@@ -127,14 +127,7 @@ export class Recorder {
 
   /** Records a write; an acknowledged one becomes the standard later reads of its key are judged by. */
   recordWrite(key: string, region: string, answer: WriteAnswer): WriteRecord {
-    const record: WriteRecord = {
-      key,
-      region,
-      at: answer.startedAt - this.origin,
-      latencyMs: answer.endedAt - answer.startedAt,
-      status: answer.status,
-      version: answer.version,
-    };
+    const record: WriteRecord = this.common(key, region, answer);
     this.writes.push(record);
     if (answer.status === 200 && answer.version !== null) this.acknowledge(key, answer.version, answer.endedAt);
     return record;
@@ -155,13 +148,8 @@ export class Recorder {
     const ok = answer.status === 200 && answer.version !== null;
     const judged = ok ? this.judge(key, answer.version!, answer.startedAt) : { expectedVersion: 0, versionsBehind: 0, stalenessMs: 0 };
     const record: ReadRecord = {
-      key,
-      region,
+      ...this.common(key, region, answer),
       mode,
-      at: answer.startedAt - this.origin,
-      latencyMs: answer.endedAt - answer.startedAt,
-      status: answer.status,
-      version: answer.version,
       servedBy: answer.servedBy,
       servedRegion: answer.servedRegion,
       cache: answer.cache,
@@ -171,6 +159,12 @@ export class Recorder {
     if (sessionVersion !== undefined) record.sessionVersion = sessionVersion;
     this.reads.push(record);
     return record;
+  }
+
+  /** What a read's and a write's records share: the key, the caller's region, the timing and the outcome. */
+  private common(key: string, region: string, answer: ReadAnswer | WriteAnswer): WriteRecord {
+    const { startedAt, endedAt, status, version } = answer;
+    return { key, region, at: startedAt - this.origin, latencyMs: endedAt - startedAt, status, version };
   }
 
   /** Records when each region first served a sampled write. */

@@ -83,12 +83,22 @@ export interface WorkloadResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Puts `items` in a random order, in place (Fisher–Yates). */
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
 /**
  * Runs the workload against `api`. Key `i` is first written from its home
  * region so that its primary lives there. Then operations start every
- * `1000 / rate` ms: reads go round the region × mode cells in turn, so each
- * cell gets the same number of reads; a write goes to a random key from a
- * client in its home region. Session reads emulate a client that writes
+ * `1000 / rate` ms, each a write with probability `1 − readShare`: reads
+ * visit the region × mode cells in rounds, each round in a fresh random
+ * order, so every cell gets as many reads and none keeps a fixed phase
+ * after the writes; a write goes to a random key from a client in its home
+ * region. Session reads emulate a client that writes
  * then reads: they send the token of the client whose write was last
  * acknowledged in their region (or, where no writer is, in a writer region
  * taken in turn) and read the key it wrote.
@@ -168,10 +178,10 @@ export async function runWorkload(
       skipped = total - i;
       break;
     }
-    const isWrite = Math.floor((i + 1) * writeShare) > Math.floor(i * writeShare);
     let op: Promise<void>;
-    if (isWrite) op = settle(write());
+    if (Math.random() < writeShare) op = settle(write());
     else {
+      if (reads % cells.length === 0) shuffle(cells);
       const cell = cells[reads % cells.length]!;
       op = settle(read(cell.region, cell.mode, Math.floor(reads / cells.length)));
       reads++;
