@@ -98,18 +98,18 @@ function latencyVsStaleness(report: MeasureReport): string {
       color: MODE_COLORS[r.mode],
       tip: `${r.mode}: ${formatMs(r.latencyMs)} ms from ${r.servedBy ?? "?"}${r.stale ? `, ${r.versionsBehind} versions and ${formatMs(r.stalenessMs)} ms behind` : ", fresh"}`,
     }));
-    for (const mode of report.modes) {
+    for (const [i, mode] of report.modes.entries()) {
       const mine = reads.filter((r) => r.mode === mode);
       if (!mine.length) continue;
       const p50 = percentile(sorted(mine.map((r) => r.latencyMs)), 50);
       const p99 = percentile(sorted(mine.map((r) => r.stalenessMs)), 99);
-      points.push({ x: p50, y: p99, color: MODE_COLORS[mode], emphasis: true, tip: `${mode}: latency p50 ${formatMs(p50)} ms, staleness p99 ${formatMs(p99)} ms` });
+      points.push({ x: p50, y: p99, color: MODE_COLORS[mode], emphasis: 14 - 3 * i, tip: `${mode}: latency p50 ${formatMs(p50)} ms, staleness p99 ${formatMs(p99)} ms` });
     }
     return scatterSvg(f, x, y, region, points, "scatter");
   });
   const legend = report.modes.map((m) => `<span><i style="background:${MODE_COLORS[m]}"></i>${m}</span>`).join("");
   return `<h2>Latency vs staleness</h2>
-<p class="note">Each dot is a read: its latency, and how long before it was sent a newer version than the one it returned had been acknowledged (0: fresh). Squares: each mode's latency p50 against its staleness p99.</p>
+<p class="note">Each dot is a read: its latency, and how long before it was sent a newer version than the one it returned had been acknowledged (0: fresh). Squares: each mode's latency p50 against its staleness p99 (nested where they meet).</p>
 <p class="legend">${legend}</p><div class="charts" id="staleness-charts">${charts.join("")}</div>`;
 }
 

@@ -99,23 +99,24 @@ export function axesSvg(f: Frame, x: Axis, y: Axis, title: string): string {
   return parts.join("");
 }
 
-/** One mark of a scatter: where, its colour, its tooltip, and whether it stands out (a summary point). */
+/** One mark of a scatter: where, its colour, its tooltip, and whether it stands out (a summary point, drawn as a square `emphasis` px wide). */
 export interface ScatterPoint {
   x: number;
   y: number;
   color: string;
   tip: string;
-  emphasis?: boolean;
+  emphasis?: number;
 }
 
-/** A scatter chart; emphasized points are drawn larger, outlined, on top. */
+/** A scatter chart; emphasized points are outlined squares, on top of the dots, larger ones first so that smaller ones stay visible. */
 export function scatterSvg(f: Frame, x: Axis, y: Axis, title: string, points: ScatterPoint[], className: string): string {
-  const ordered = [...points.filter((p) => !p.emphasis), ...points.filter((p) => p.emphasis)];
-  const marks = ordered.map((p) => {
+  const squares = points.filter((p) => p.emphasis).sort((a, b) => b.emphasis! - a.emphasis!);
+  const marks = [...points.filter((p) => !p.emphasis), ...squares].map((p) => {
     const cx = round(x.toPx(p.x));
     const cy = round(y.toPx(p.y));
+    const half = (p.emphasis ?? 0) / 2;
     const shape = p.emphasis
-      ? `<rect x="${cx - 5}" y="${cy - 5}" width="10" height="10" fill="${p.color}" stroke="#000" stroke-width="1.5"/>`
+      ? `<rect x="${cx - half}" y="${cy - half}" width="${2 * half}" height="${2 * half}" fill="${p.color}" stroke="#000" stroke-width="1.2"/>`
       : `<circle cx="${cx}" cy="${cy}" r="2.2" fill="${p.color}" fill-opacity="0.45"/>`;
     return `<g>${shape}<title>${escapeXml(p.tip)}</title></g>`;
   });
