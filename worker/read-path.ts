@@ -39,13 +39,7 @@ export async function serveRead(
   return served;
 }
 
-async function fromNearestTier(
-  settings: Settings,
-  ref: KeyRef,
-  region: Region,
-  read: ResolvedRead,
-  defer: (work: Promise<unknown>) => void,
-): Promise<ServedRead> {
+async function fromNearestTier(...[settings, ref, region, read, defer]: Parameters<typeof serveRead>): Promise<ServedRead> {
   const { placement, edge, network } = settings;
   if (read.mode === "strong") {
     const { record, homeRegion } = await callObject(() => placement.primary(ref).read(ref, region), { idempotent: true });
