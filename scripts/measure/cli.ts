@@ -87,6 +87,9 @@ async function withStdoutOnStderr<T>(work: () => Promise<T>): Promise<T> {
 /** A mistake in the command line: reported with the usage, exit status 2. */
 class UsageError extends Error {}
 
+/** A target that cannot be measured: reported alone, exit status 1. */
+class TargetError extends Error {}
+
 function fail(message: string): never {
   throw new UsageError(message);
 }
@@ -125,7 +128,9 @@ async function main(): Promise<void> {
     const target = values.url ?? local!.url;
     const api = new GeocacheApi(target);
     // The local worker's runtime logs its start-up warnings until it has answered a first request.
-    const available = await withStdoutOnStderr(() => api.regions());
+    const available = await withStdoutOnStderr(() => api.regions()).catch((error: unknown) => {
+      throw new TargetError(`cannot list the regions of ${target}: ${error instanceof Error ? (error.cause ?? error.message) : error}`);
+    });
     const regions = listOption(values.regions) ?? available;
     const writerRegions = listOption(values.writers) ?? regions;
     for (const region of [...regions, ...writerRegions]) {
@@ -168,7 +173,13 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`${error.message}\n\n${USAGE}`);
-  process.exitCode = 2;
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (error instanceof TargetError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
 }
