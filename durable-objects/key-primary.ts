@@ -72,24 +72,25 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
-    const outcome = this.apply(request, region);
+    const { outcome, homeRegion } = this.apply(request, region);
     if (outcome.ok && !outcome.replayed) await this.schedule(outcome.committedAt + this.replicationDelay());
-    return { ...outcome, homeRegion: this.store.load()?.homeRegion ?? region };
+    return { ...outcome, homeRegion };
   }
 
   /** Decides and commits a write in one synchronous stretch, or replays the answer to its idempotency key. */
-  private apply(request: WriteRequest, region: Region): WriteOutcome {
+  private apply(request: WriteRequest, region: Region): { outcome: WriteOutcome; homeRegion: Region } {
+    const current = this.store.load();
+    const homeRegion = current?.homeRegion ?? region;
     if (request.idempotencyKey) {
       const replay = this.idempotency.replay(request.idempotencyKey, request.op);
-      if (replay) return replay;
+      if (replay) return { outcome: replay, homeRegion };
     }
-    const current = this.store.load();
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
-    if (next) this.store.save(next, current?.homeRegion ?? region);
+    if (next) this.store.save(next, homeRegion);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
-    return outcome;
+    return { outcome, homeRegion };
   }
 
   /** The latest record, read from storage (never from memory), vouched for as of now. */
