@@ -60,7 +60,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       this.alarmAt = await ctx.storage.getAlarm();
       // An alarm that went missing (deleted, or lost with a crash) is re-armed
       // here, so pending replication never waits for a later write.
-      if (this.alarmAt === null) await this.schedule();
+      if (this.alarmAt === null) await this.schedule(this.store.load());
     });
   }
 
@@ -72,25 +72,31 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
-    const { outcome, homeRegion } = this.apply(request, region);
-    if (outcome.ok && !outcome.replayed) await this.schedule(outcome.committedAt + this.replicationDelay());
+    const { outcome, homeRegion, committed } = this.apply(request, region);
+    if (committed) await this.schedule(committed, committed.committedAt + this.replicationDelay());
     return { ...outcome, homeRegion };
   }
 
-  /** Decides and commits a write in one synchronous stretch, or replays the answer to its idempotency key. */
-  private apply(request: WriteRequest, region: Region): { outcome: WriteOutcome; homeRegion: Region } {
+  /**
+   * Decides and commits a write in one synchronous stretch, or replays the
+   * answer to its idempotency key; `committed` is the record stored, if any.
+   */
+  private apply(
+    request: WriteRequest,
+    region: Region,
+  ): { outcome: WriteOutcome; homeRegion: Region; committed: KeyRecord | null } {
     const current = this.store.load();
     const homeRegion = current?.homeRegion ?? region;
     if (request.idempotencyKey) {
       const replay = this.idempotency.replay(request.idempotencyKey, request.op);
-      if (replay) return { outcome: replay, homeRegion };
+      if (replay) return { outcome: replay, homeRegion, committed: null };
     }
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
     if (next) this.store.save(next, homeRegion);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
-    return { outcome, homeRegion };
+    return { outcome, homeRegion, committed: next };
   }
 
   /** The latest record, read from storage (never from memory), vouched for as of now. */
@@ -156,7 +162,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       // The figures are for people watching; a report that fails must not hold up replication.
       await Promise.allSettled(reports);
     }
-    await this.schedule();
+    // Read again: a write may have committed while the pushes were on their way.
+    await this.schedule(this.store.load());
   }
 
   /** Sends one record to a region's replica; in the simulation, across the distance between the regions. */
@@ -190,13 +197,12 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   }
 
   /**
-   * Keeps the one alarm at the earliest pending work: a push (`pushAt` when a
-   * write asks for one, else the earliest time a region is due) or the
-   * value's expiry. The alarm only ever moves earlier here; the handler
-   * clears it before it runs.
+   * Keeps the one alarm at the earliest pending work for the latest record
+   * `stored`: a push (`pushAt` when a write asks for one, else the earliest
+   * time a region is due) or the value's expiry. The alarm only ever moves
+   * earlier here; the handler clears it before it runs.
    */
-  private async schedule(pushAt?: number): Promise<void> {
-    const stored = this.store.load();
+  private async schedule(stored: KeyRecord | null, pushAt?: number): Promise<void> {
     const due = this.replication.nextDue(this.placement.regions, stored?.version ?? 0);
     const candidates: number[] = [];
     if (due !== null) candidates.push(Math.max(pushAt ?? 0, due));
