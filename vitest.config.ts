@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_TOKENS_SECRET } from "./test/support/tokens";
 
 /** Aborting a Durable Object (`ctx.abort()`) on purpose surfaces as an unhandled rejection with this flag. */
 function isDurableObjectReset(error: unknown): boolean {
@@ -19,7 +20,11 @@ export default defineConfig({
             miniflare: {
               // Replication runs only when a test runs the primary's alarm, so
               // every test decides exactly when pushes happen.
-              bindings: { REPLICATION_DELAY_MS: "3600000" },
+              // Requests without a token act as admin in the default namespace,
+              // as under `npm run dev`; the auth tests send tokens.
+              bindings: { REPLICATION_DELAY_MS: "3600000", ANONYMOUS_ACCESS: "admin", GEOCACHE_TOKENS: TEST_TOKENS_SECRET },
+              // A limiter small enough to exhaust in a test, swapped in for RATE_LIMITER there.
+              ratelimits: { TEST_RATE_LIMITER: { simple: { limit: 5, period: 10 } } },
             },
           }),
         ],

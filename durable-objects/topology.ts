@@ -22,7 +22,7 @@ export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "o
 
 export type Region = (typeof LOCATION_HINTS)[number];
 
-/** The tenant every key belongs to until tokens carry their own namespace. */
+/** The tenant of requests without a token, where local development allows them (`ANONYMOUS_ACCESS`). */
 export const DEFAULT_NAMESPACE = "default";
 
 /** Shards per region when `REPLICA_SHARDS` is not set. */

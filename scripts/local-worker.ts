@@ -8,14 +8,15 @@ export interface LocalWorker {
 
 /**
  * Starts the worker the way `npm run dev` does, but on a free port and with
- * nothing persisted, so a measurement starts from an empty store. `vars`
- * override the settings of wrangler.toml.
+ * nothing persisted, so a measurement starts from an empty store. Requests
+ * without a token act as admin, as under `npm run dev`; `vars` override
+ * that and the settings of wrangler.toml.
  *
  * @example const worker = await startLocalWorker({ EDGE_CACHE_MAX_AGE_MS: "0" });
  */
 export async function startLocalWorker(vars: Record<string, string> = {}): Promise<LocalWorker> {
   const bindings = Object.fromEntries(
-    Object.entries(vars).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
+    Object.entries({ ANONYMOUS_ACCESS: "admin", ...vars }).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
   );
   const worker = await unstable_startWorker({
     config: "wrangler.toml",

@@ -2,6 +2,10 @@
  * The live dashboard: one self-contained page (no external assets) that
  * polls `/v1/stats` every second and shows, per region, replication lag,
  * pushes pending and retried, and the mix of reads by tier and mode.
+ * The page itself holds no figures and is served without a token; the
+ * figures come from `/v1/stats`, which needs an admin token. When asked for
+ * one, the page keeps it in the tab's sessionStorage and sends it only in
+ * the Authorization header.
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -28,6 +32,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <body>
 <h1>geocache · live figures per region</h1>
 <div id="status">connecting…</div>
+<form id="login" hidden><label>admin token <input id="token" type="password" autocomplete="off" size="40"></label> <button>show figures</button></form>
 <table>
   <thead>
     <tr>
@@ -57,10 +62,20 @@ function mix(byTier, total) {
   td.appendChild(bar);
   return td;
 }
+const login = document.getElementById("login");
+login.addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem("geocache-token", document.getElementById("token").value.trim());
+  refresh();
+});
 async function refresh() {
   try {
-    const response = await fetch("/v1/stats", { headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error("HTTP " + response.status);
+    const token = sessionStorage.getItem("geocache-token");
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch("/v1/stats", { headers });
+    login.hidden = response.status !== 401 && response.status !== 403;
+    if (!response.ok) throw new Error(response.status === 401 || response.status === 403 ? "an admin token is needed" : "HTTP " + response.status);
     const stats = await response.json();
     body.replaceChildren();
     for (const [region, r] of Object.entries(stats.regions)) {

@@ -16,6 +16,13 @@ export type ErrorCode =
   | "precondition_failed"
   | "not_an_integer"
   | "idempotency_key_reused"
+  | "missing_token"
+  | "invalid_token"
+  | "token_in_url"
+  | "auth_not_configured"
+  | "insufficient_scope"
+  | "rate_limited"
+  | "misconfigured"
   | "unavailable"
   | "overloaded"
   | "internal";

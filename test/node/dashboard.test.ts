@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalWorker } from "../../scripts/local-worker";
 import { launchChromium, type HeadlessBrowser } from "../support/browser";
+import { TEST_TOKENS, TEST_TOKENS_SECRET } from "../support/tokens";
 import { apiUrl, keyUrl, uniqueKey } from "./helpers";
 
 let browser: HeadlessBrowser;
@@ -43,4 +45,34 @@ describe("the dashboard in headless Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 40_000);
+
+  it("behind tokens, shows no figures until given an admin token, which it sends only as a header", async () => {
+    const secured = await startLocalWorker({ ANONYMOUS_ACCESS: "off", GEOCACHE_TOKENS: TEST_TOKENS_SECRET });
+    const page = await browser.context.newPage();
+    const statsRequests: { url: string; authorization: string | undefined }[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/v1/stats")) statsRequests.push({ url: request.url(), authorization: request.headers()["authorization"] });
+    });
+    try {
+      await page.goto(`${secured.url}/dashboard`);
+      await page.waitForSelector("#login:not([hidden])");
+      expect(await page.locator("tr[data-region]").count()).toBe(0);
+      expect(await page.locator("#status").textContent()).toContain("an admin token is needed");
+
+      await page.fill("#token", TEST_TOKENS.acmeWrite.token);
+      await page.click("#login button");
+      await expect.poll(() => statsRequests.some((r) => r.authorization?.endsWith(TEST_TOKENS.acmeWrite.token)), { timeout: 5_000 }).toBe(true);
+      expect(await page.locator("tr[data-region]").count()).toBe(0);
+
+      await page.fill("#token", TEST_TOKENS.acmeAdmin.token);
+      await page.click("#login button");
+      await page.waitForSelector('tr[data-region="weur"]');
+      expect(await page.locator("tr[data-region]").count()).toBe(9);
+      expect(await page.locator("#login").isHidden()).toBe(true);
+      expect(statsRequests.every((r) => !r.url.includes(TEST_TOKENS.acmeAdmin.token) && !r.url.includes("token"))).toBe(true);
+    } finally {
+      await page.close();
+      await secured.stop();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { isRegion, type Region } from "../../durable-objects/topology";
 import { ApiError } from "../errors";
+import type { AuthVariables } from "./auth";
 import { nearestRegion } from "../nearest-region";
 import { settingsFor } from "../settings";
 
@@ -10,12 +11,18 @@ export type RegionVariables = { region: Region };
  * Resolves the region a request is served from: the configured region
  * nearest to the caller, or the one named by `X-Region` (how local
  * development and measurements stand in for callers around the world).
+ * Choosing the region is an operator's tool: it needs the `admin` scope,
+ * except on public paths, which run without a token and read nothing.
  */
 export function regionResolver() {
-  return createMiddleware<{ Bindings: Env; Variables: RegionVariables }>(async function resolveRegion(c, next) {
+  return createMiddleware<{ Bindings: Env; Variables: RegionVariables & Partial<AuthVariables> }>(async function resolveRegion(c, next) {
     const { placement } = settingsFor(c.env);
     const requested = c.req.header("X-Region")?.trim();
     if (requested !== undefined && requested !== "") {
+      const principal = c.var.principal;
+      if (principal && principal.scope !== "admin") {
+        throw new ApiError(403, "insufficient_scope", `X-Region needs a token with the "admin" scope; this token has "${principal.scope}"`);
+      }
       if (!isRegion(requested) || !placement.regions.includes(requested)) {
         throw new ApiError(
           400,

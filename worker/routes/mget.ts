@@ -1,7 +1,8 @@
 import { Hono } from "hono";
-import { DEFAULT_NAMESPACE, entryId } from "../../durable-objects/topology";
+import { entryId } from "../../durable-objects/topology";
 import { isConsistency, resolveRead, type ReadOptions, CONSISTENCY_MODES } from "../consistency";
 import { ApiError, methodNotAllowed } from "../errors";
+import type { AuthVariables } from "../middleware/auth";
 import type { RegionVariables } from "../middleware/region";
 import type { SessionVariables } from "../middleware/session";
 import { serveRead } from "../read-path";
@@ -70,7 +71,7 @@ function toBase64(bytes: ArrayBuffer): string {
 }
 
 /** `POST /v1/mget`: up to 100 keys read in parallel, each under the same rules as a single read. */
-export const mget = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables }>();
+export const mget = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables & AuthVariables }>();
 
 mget.post("/mget", batchBody, async (c) => {
   const { keys, options, minVersions } = c.req.valid("header");
@@ -78,7 +79,7 @@ mget.post("/mget", batchBody, async (c) => {
   const session = c.var.session;
   const results = await Promise.all(
     keys.map(async (key) => {
-      const ref = { namespace: DEFAULT_NAMESPACE, key };
+      const ref = { namespace: c.var.principal.namespace, key };
       const id = entryId(ref.namespace, key);
       const read = resolveRead({ ...options, minVersion: minVersions[key] ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
       try {

@@ -1,6 +1,6 @@
 import { validator } from "hono/validator";
-import { DEFAULT_NAMESPACE } from "../../durable-objects/topology";
 import type { KeyRef } from "../../durable-objects/record";
+import type { Principal } from "../auth/token-table";
 import { ApiError } from "../errors";
 
 /** The longest key, in bytes of UTF-8. */
@@ -34,8 +34,8 @@ export function parseKey(url: string): string {
   return key;
 }
 
-/** Validates the key in the path; handlers read it as `c.req.valid("param")`. */
+/** Validates the key in the path, in the namespace of the request's token; handlers read it as `c.req.valid("param")`. */
 export const keyParam = validator("param", (_params, c): KeyRef => ({
-  namespace: DEFAULT_NAMESPACE,
+  namespace: (c.get("principal") as Principal).namespace,
   key: parseKey(c.req.url),
 }));
