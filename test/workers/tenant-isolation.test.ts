@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { entryId, shardOf } from "../../durable-objects/topology";
 import worker from "../../worker/index";
+import { call } from "./helpers";
 
 /** Keys built from the bytes that break naïve encodings: separators, escapes, NUL, dot segments, unicode. */
 const hostileKey = fc
@@ -33,6 +34,14 @@ describe("entry ids never collide across tenants", () => {
     expect(entryId("a", "b/c")).not.toBe(entryId("a/b", "c"));
     expect(entryId("a%2Fb", "c")).not.toBe(entryId("a", "b/c"));
     expect(shardOf(entryId("acme", "k"), 4)).toBe(shardOf(entryId("acme", "k"), 4));
+  });
+
+  it("refuses, with 400, a batch key that has no UTF-8 form (a lone surrogate JSON can carry)", async () => {
+    for (const key of ["a\\ud800b", "\\udc00", "b\\ud83d"]) {
+      const answer = await call("/v1/mget", { method: "POST", body: `{"keys":["${key}"]}` });
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("invalid_key");
+    }
   });
 });
 

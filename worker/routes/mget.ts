@@ -23,6 +23,9 @@ interface BatchRead {
   minVersions: Record<string, number>;
 }
 
+/** Half of a surrogate pair on its own: JSON can carry one (`"\ud800"`), but it is no UTF-8 and no key. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function optionalWhole(body: Record<string, unknown>, field: string, max: number): number | undefined {
   const value = body[field];
   if (value === undefined) return undefined;
@@ -36,7 +39,7 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
     throw new ApiError(400, "invalid_body", `"keys" must be an array of 1 to ${MAX_BATCH_KEYS} keys`);
   }
   for (const key of keys) {
-    if (typeof key !== "string" || key.length === 0 || encoder.encode(key).byteLength > MAX_KEY_BYTES) {
+    if (typeof key !== "string" || key.length === 0 || LONE_SURROGATE.test(key) || encoder.encode(key).byteLength > MAX_KEY_BYTES) {
       throw new ApiError(400, "invalid_key", `every key must be a string of 1 to ${MAX_KEY_BYTES} bytes of UTF-8`);
     }
   }
