@@ -4,7 +4,8 @@ import { IDEMPOTENCY_SCHEMA, IdempotencyLog } from "./idempotency";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { ENTRY_SCHEMA_V1, ENTRY_SCHEMA_V2, PrimaryStore, type StoredEntry } from "./primary-store";
 import { absentRecord, asSeenAt, type ConfirmedRecord, type KeyRecord, type KeyRef } from "./record";
-import { REPLICATION_SCHEMA, ReplicationLog } from "./replication";
+import { REPLICATION_BACKOFF, REPLICATION_SCHEMA, ReplicationLog } from "./replication";
+import { fullJitterDelay } from "./retry";
 import { migrate, type Migration } from "./schema";
 import type { Region } from "./topology";
 import { decideWrite, type WriteOutcome, type WriteRequest } from "./write";
@@ -47,6 +48,10 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private readonly network: SimulatedNetwork | null;
   /** The alarm as last set or read; the alarm handler clears it. */
   private alarmAt: number | null = null;
+  /** Alarm handlers running now; each re-arms as it ends, so requests leave the alarm to them. */
+  private alarmsRunning = 0;
+  /** Alarm passes in a row that failed: the next one waits a backoff that grows with them. */
+  private failedPasses = 0;
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -72,31 +77,31 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
-    const { outcome, homeRegion, committed } = this.apply(request, region);
-    if (committed) await this.schedule(committed, committed.committedAt + this.replicationDelay());
+    const { outcome, homeRegion, latest } = this.apply(request, region);
+    await this.keepArmed(latest);
     return { ...outcome, homeRegion };
   }
 
   /**
    * Decides and commits a write in one synchronous stretch, or replays the
-   * answer to its idempotency key; `committed` is the record stored, if any.
+   * answer to its idempotency key; `latest` is the key's record afterwards.
    */
   private apply(
     request: WriteRequest,
     region: Region,
-  ): { outcome: WriteOutcome; homeRegion: Region; committed: KeyRecord | null } {
+  ): { outcome: WriteOutcome; homeRegion: Region; latest: KeyRecord | null } {
     const current = this.store.load();
     const homeRegion = current?.homeRegion ?? region;
     if (request.idempotencyKey) {
       const replay = this.idempotency.replay(request.idempotencyKey, request.op);
-      if (replay) return { outcome: replay, homeRegion, committed: null };
+      if (replay) return { outcome: replay, homeRegion, latest: current };
     }
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
     if (next) this.store.save(next, homeRegion);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
-    return { outcome, homeRegion, committed: next };
+    return { outcome, homeRegion, latest: next ?? current };
   }
 
   /** The latest record, read from storage (never from memory), vouched for as of now. */
@@ -108,14 +113,20 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   /** Whether a copy at `version` is still the latest; only when it is not do the bytes travel. */
   async revalidate(ref: KeyRef, version: number, from?: Region): Promise<Revalidation> {
     await this.arriveFrom(from);
-    const latest = this.readNow(ref);
+    const latest = await this.readNow(ref);
     return latest.record.version === version
       ? { unchanged: true, confirmedAt: latest.record.confirmedAt, homeRegion: latest.homeRegion }
       : { unchanged: false, read: latest };
   }
 
-  private readNow(ref: KeyRef): PrimaryRead {
+  /**
+   * Reads the record and checks its pending work has an alarm. The check's
+   * awaits are storage calls, which let no other request in, so the record
+   * is still the latest when it is answered.
+   */
+  private async readNow(ref: KeyRef): Promise<PrimaryRead> {
     const stored = this.store.load();
+    await this.keepArmed(stored);
     const now = Date.now();
     if (!stored) return { record: absentRecord(ref, now), homeRegion: null };
     const { homeRegion, ...record } = stored;
@@ -138,38 +149,66 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * every region that has not acknowledged it. Only the latest record
    * travels, so a burst of writes coalesces into one push; a region that
    * fails is retried with full-jitter backoff.
+   *
+   * A pass that throws (storage failing, a bug) still re-arms, after a
+   * backoff that grows with the passes failed in a row: replication never
+   * waits on Cloudflare's own retries of a throwing alarm, which give up
+   * after six. Only when re-arming fails too does the handler throw; then
+   * Cloudflare retries it, and failing that, the next request re-arms.
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const stored = this.expireIfDue(this.store.load());
-    if (stored) {
-      const now = Date.now();
-      const due = this.replication.pending(this.placement.regions, stored.version).filter((r) => r.nextAttemptAt <= now);
-      const { homeRegion: _home, ...latest } = stored;
-      const update: ConfirmedRecord = { ...latest, confirmedAt: now };
-      const outcomes = await Promise.allSettled(due.map(({ region }) => this.push(region, stored.homeRegion, update)));
-      const reports: Promise<void>[] = [];
-      outcomes.forEach((outcome, i) => {
-        const { region, failures } = due[i]!;
-        if (outcome.status === "fulfilled") {
-          this.replication.acknowledge(region, outcome.value[0] ?? 0);
-          if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
-        } else {
-          this.replication.fail(region, Date.now());
-          reports.push(this.placement.stats(region).pushFailed(failures === 0));
-        }
-      });
-      // The figures are for people watching; a report that fails must not hold up replication.
-      await Promise.allSettled(reports);
+    this.alarmsRunning++;
+    let retryAt: number | undefined;
+    try {
+      await this.replicatePending();
+      this.failedPasses = 0;
+    } catch (error) {
+      retryAt = Date.now() + fullJitterDelay(this.failedPasses++, REPLICATION_BACKOFF);
+      console.error(`replication pass failed; retrying in ${retryAt - Date.now()} ms: ${String(error)}`);
+    } finally {
+      this.alarmsRunning--;
     }
     // Read again: a write may have committed while the pushes were on their way.
-    await this.schedule(this.store.load());
+    await this.schedule(this.store.load(), retryAt);
   }
 
-  /** Sends one record to a region's replica; in the simulation, across the distance between the regions. */
+  private async replicatePending(): Promise<void> {
+    const stored = this.expireIfDue(this.store.load());
+    if (!stored) return;
+    const now = Date.now();
+    const due = this.replication.pending(this.placement.regions, stored.version).filter((r) => r.nextAttemptAt <= now);
+    const { homeRegion: _home, ...latest } = stored;
+    const update: ConfirmedRecord = { ...latest, confirmedAt: now };
+    const outcomes = await Promise.allSettled(due.map(({ region }) => this.push(region, stored.homeRegion, update)));
+    const reports: Promise<void>[] = [];
+    outcomes.forEach((outcome, i) => {
+      const { region, failures } = due[i]!;
+      if (outcome.status === "fulfilled") {
+        this.replication.acknowledge(region, outcome.value[0] ?? 0);
+        if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
+      } else {
+        this.replication.fail(region, Date.now());
+        reports.push(this.placement.stats(region).pushFailed(failures === 0));
+      }
+    });
+    // The figures are for people watching; a report that fails must not hold up replication.
+    await Promise.allSettled(reports);
+  }
+
+  /**
+   * Sends one record to a region's replica; in the simulation, across the
+   * distance between the regions, where the message may also arrive twice or
+   * again later, out of order.
+   */
   private async push(region: Region, home: Region, update: ConfirmedRecord): Promise<number[]> {
-    await this.network?.deliver(home, region);
-    const acknowledged = await this.placement.replica(region, update).apply([update]);
+    const copies = (await this.network?.deliver(home, region)) ?? [];
+    const replica = this.placement.replica(region, update);
+    const acknowledged = await replica.apply([update]);
+    for (const afterMs of copies) {
+      // Nobody waits for a copy's answer, as nobody would for a message the network repeated.
+      void new Promise((resolve) => setTimeout(resolve, afterMs)).then(() => replica.apply([update])).catch(() => {});
+    }
     await this.network?.travel(region, home);
     return acknowledged;
   }
@@ -197,18 +236,47 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   }
 
   /**
+   * Makes sure pending work for the latest record `stored` has an alarm, on
+   * every request: an alarm that
+   * went missing (a handler that failed past its retries, an alarm deleted)
+   * is re-armed here, so pending replication never waits for a later write.
+   * Costs one SQL read of the per-region table when nothing is pending, and
+   * only then asks storage for the alarm — which the runtime answers without
+   * I/O — since memory cannot know of an alarm lost outside this instance.
+   */
+  private async keepArmed(stored: KeyRecord | null): Promise<void> {
+    if (this.alarmsRunning > 0) return;
+    const target = this.nextWorkAt(stored, stored ? stored.committedAt + this.replicationDelay() : undefined);
+    if (target === null) return;
+    this.alarmAt = await this.ctx.storage.getAlarm();
+    await this.armBy(target);
+  }
+
+  /**
    * Keeps the one alarm at the earliest pending work for the latest record
-   * `stored`: a push (`pushAt` when a write asks for one, else the earliest
-   * time a region is due) or the value's expiry. The alarm only ever moves
-   * earlier here; the handler clears it before it runs.
+   * `stored`. The alarm only ever moves earlier here; the handler clears it
+   * before it runs.
    */
   private async schedule(stored: KeyRecord | null, pushAt?: number): Promise<void> {
+    const target = this.nextWorkAt(stored, pushAt);
+    if (target !== null) await this.armBy(target);
+  }
+
+  /**
+   * When the alarm is next needed for the latest record `stored`, or null
+   * when nothing is pending: a push (no earlier than `pushAt`, nor than the
+   * earliest time a region is due) or the value's expiry.
+   */
+  private nextWorkAt(stored: KeyRecord | null, pushAt?: number): number | null {
     const due = this.replication.nextDue(this.placement.regions, stored?.version ?? 0);
     const candidates: number[] = [];
     if (due !== null) candidates.push(Math.max(pushAt ?? 0, due));
     if (stored?.value != null && stored.expiresAt !== null) candidates.push(stored.expiresAt);
-    if (candidates.length === 0) return;
-    const target = Math.max(Math.min(...candidates), Date.now());
+    return candidates.length === 0 ? null : Math.max(Math.min(...candidates), Date.now());
+  }
+
+  /** Sets the alarm to `target` unless one is already set no later. */
+  private async armBy(target: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= target) return;
     await this.ctx.storage.setAlarm(target);
     this.alarmAt = target;

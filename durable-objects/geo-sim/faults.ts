@@ -9,11 +9,30 @@ export interface Faults {
   /** The share (0 to 1) of replication messages delayed by `delayMs`. */
   delayShare: number;
   delayMs: number;
+  /** The share (0 to 1) of replication messages delivered twice, the copy right after the original. */
+  duplicateShare: number;
+  /**
+   * The share (0 to 1) of replication messages of which a copy arrives again
+   * `delayMs` later: by then a newer push may have landed, so the copy is a
+   * stale message arriving out of order.
+   */
+  reorderShare: number;
   /** Extra one-way delay (ms) on every hop into or out of a region. */
   slow: Partial<Record<Region, number>>;
 }
 
-export const NO_FAULTS: Faults = { cut: [], dropShare: 0, delayShare: 0, delayMs: 0, slow: {} };
+export const NO_FAULTS: Faults = {
+  cut: [],
+  dropShare: 0,
+  delayShare: 0,
+  delayMs: 0,
+  duplicateShare: 0,
+  reorderShare: 0,
+  slow: {},
+};
+
+/** The kinds of fault the simulation injects into messages, as its counters name them. */
+export type InjectedFault = "cutOff" | "dropped" | "delayed" | "duplicated" | "reordered";
 
 /** Thrown for a hop across a cut: the caller sees an unreachable object and fails fast. */
 export class PartitionError extends Error {
@@ -40,7 +59,7 @@ function share(value: unknown, name: string): number {
 /**
  * Validates faults given as JSON; fields left out are not injected.
  *
- * @example parseFaults({ cut: ["oc"], dropShare: 0.2 })
+ * @example parseFaults({ cut: ["oc"], dropShare: 0.2, duplicateShare: 0.1, reorderShare: 0.1, delayMs: 500 })
  */
 export function parseFaults(input: unknown): Faults {
   if (typeof input !== "object" || input === null || Array.isArray(input)) throw new RangeError("faults must be a JSON object");
@@ -63,6 +82,8 @@ export function parseFaults(input: unknown): Faults {
     dropShare: share(given.dropShare, "dropShare"),
     delayShare: share(given.delayShare, "delayShare"),
     delayMs,
+    duplicateShare: share(given.duplicateShare, "duplicateShare"),
+    reorderShare: share(given.reorderShare, "reorderShare"),
     slow: slow as Partial<Record<Region, number>>,
   };
 }

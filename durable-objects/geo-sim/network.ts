@@ -1,5 +1,5 @@
 import type { Region } from "../topology";
-import { DroppedMessageError, NO_FAULTS, PartitionError, type Faults } from "./faults";
+import { DroppedMessageError, NO_FAULTS, PartitionError, type Faults, type InjectedFault } from "./faults";
 import { defaultMatrix, parseMatrix, type LatencyMatrix } from "./latency-matrix";
 import type { SimControl } from "./sim-control";
 
@@ -23,11 +23,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * A planet in one process: each hop between tiers waits the one-way delay
  * between the regions involved (half the matrix's round trip, with jitter),
  * so that local development shows the latency a deployment would have and
- * the staleness that comes with it. Injected faults cut regions off, lose or
- * delay replication messages, and slow regions down.
+ * the staleness that comes with it. Injected faults cut regions off, lose,
+ * delay, duplicate and reorder replication messages, and slow regions down.
  */
 export class SimulatedNetwork {
   private cached: { faults: Faults; at: number } = { faults: NO_FAULTS, at: Number.NEGATIVE_INFINITY };
+  /** The faults this network has injected so far, by kind. */
+  readonly injected: Record<InjectedFault, number> = { cutOff: 0, dropped: 0, delayed: 0, duplicated: 0, reordered: 0 };
 
   constructor(
     readonly matrix: LatencyMatrix,
@@ -52,7 +54,10 @@ export class SimulatedNetwork {
   /** Fails with {@link PartitionError} when a cut lies between the two regions. */
   async connect(from: Region, to: Region): Promise<void> {
     const { cut } = await this.faults();
-    if (from !== to && (cut.includes(from) || cut.includes(to))) throw new PartitionError(from, to);
+    if (from !== to && (cut.includes(from) || cut.includes(to))) {
+      this.injected.cutOff++;
+      throw new PartitionError(from, to);
+    }
   }
 
   /** Waits as a message from `from` to `to` would travel. */
@@ -66,13 +71,32 @@ export class SimulatedNetwork {
     await sleep(this.oneWayMs(from, to, faults) + this.oneWayMs(to, from, faults));
   }
 
-  /** Carries a replication message: it may be cut off, lost or delayed, then travels. */
-  async deliver(from: Region, to: Region): Promise<void> {
+  /**
+   * Carries a replication message: it may be cut off, lost or delayed, then
+   * travels. Answers when copies of it arrive again, in ms after it arrives:
+   * the sender delivers those copies too (a duplicate right after it, a
+   * reordered one `delayMs` later).
+   */
+  async deliver(from: Region, to: Region): Promise<number[]> {
     await this.connect(from, to);
     const faults = await this.faults();
-    if (this.random() < faults.dropShare) throw new DroppedMessageError(from, to);
-    const extra = this.random() < faults.delayShare ? faults.delayMs : 0;
-    await sleep(this.oneWayMs(from, to, faults) + extra);
+    if (this.random() < faults.dropShare) {
+      this.injected.dropped++;
+      throw new DroppedMessageError(from, to);
+    }
+    const delayed = this.random() < faults.delayShare;
+    if (delayed) this.injected.delayed++;
+    const copies: number[] = [];
+    if (this.random() < faults.duplicateShare) {
+      this.injected.duplicated++;
+      copies.push(0);
+    }
+    if (this.random() < faults.reorderShare) {
+      this.injected.reordered++;
+      copies.push(faults.delayMs);
+    }
+    await sleep(this.oneWayMs(from, to, faults) + (delayed ? faults.delayMs : 0));
+    return copies;
   }
 }
 

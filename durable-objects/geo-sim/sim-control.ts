@@ -8,7 +8,8 @@ import { NO_FAULTS, type Faults } from "./faults";
  */
 export class SimControl extends DurableObject {
   async faults(): Promise<Faults> {
-    return (await this.ctx.storage.get<Faults>("faults")) ?? NO_FAULTS;
+    // Faults stored before a kind existed leave it out: it is not injected.
+    return { ...NO_FAULTS, ...(await this.ctx.storage.get<Faults>("faults")) };
   }
 
   async setFaults(faults: Faults): Promise<Faults> {

@@ -1,0 +1,69 @@
+import { NO_FAULTS, type Faults } from "../../durable-objects/geo-sim/faults";
+import type { LatencyMatrix } from "../../durable-objects/geo-sim/latency-matrix";
+import { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
+import type { KeyPrimary } from "../../durable-objects/key-primary";
+import type { KeyRef } from "../../durable-objects/record";
+import { LOCATION_HINTS } from "../../durable-objects/topology";
+import { inside, placement } from "./helpers";
+
+/**
+ * A seeded pseudo-random generator (mulberry32): the same seed draws the
+ * same numbers, so a failing run can be replayed.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Faults to change in place during a test: those given, none of the others. */
+export function faultsOf(given: Partial<Faults>): Faults {
+  return { ...NO_FAULTS, cut: [], slow: {}, ...given };
+}
+
+/**
+ * The geo simulation's network with no distance: every hop takes 0 ms, so
+ * only the injected `faults` (read live, so a test changes them in place)
+ * shape how replication messages travel.
+ */
+export function instantNetwork(faults: Faults = faultsOf({}), random: () => number = Math.random): SimulatedNetwork {
+  const row = Object.fromEntries(LOCATION_HINTS.map((to) => [to, 0]));
+  const matrix = Object.fromEntries(LOCATION_HINTS.map((from) => [from, { ...row }])) as LatencyMatrix;
+  return new SimulatedNetwork(matrix, 0, async () => faults, random);
+}
+
+/** Puts the key's primary behind `network` until the object restarts (a new instance has none). */
+export async function attachNetwork(ref: KeyRef, network: SimulatedNetwork): Promise<void> {
+  await inside(placement.primary(ref), (instance: KeyPrimary) => {
+    Object.assign(instance, { network });
+  });
+}
+
+/** Aborts the object behind `stub` as a crash would: memory is gone, storage stays. */
+export async function abortObject(stub: DurableObjectStub<never> | DurableObjectStub, reason = "aborted by a fault test"): Promise<void> {
+  await inside(stub, (_instance: unknown, state) => state.abort(reason)).catch(() => {});
+}
+
+/** Loses the object's storage (every row, table and alarm), then aborts it so it restarts on nothing. */
+export async function wipeObject(stub: DurableObjectStub<never> | DurableObjectStub): Promise<void> {
+  await inside(stub, async (_instance: unknown, state) => {
+    await state.storage.deleteAlarm();
+    await state.storage.deleteAll();
+  });
+  await abortObject(stub, "storage lost in a fault test");
+}
+
+/** The alarm the object has in storage, or null. */
+export function storedAlarm(stub: DurableObjectStub<never> | DurableObjectStub): Promise<number | null> {
+  return inside(stub, (_instance: unknown, state) => state.storage.getAlarm());
+}
+
+/** The primary's acknowledged version per configured region, in `placement.regions` order. */
+export async function ackedVersions(ref: KeyRef): Promise<number[]> {
+  return (await placement.primary(ref).replicationStatus()).regions.map((region) => region.ackedVersion);
+}
