@@ -1,5 +1,6 @@
 import type { ConfirmedRecord, KeyRef } from "../durable-objects/record";
 import { entryId, type Region } from "../durable-objects/topology";
+import type { IsolateCache } from "./isolate-cache";
 
 const HEADER = {
   version: "X-Geocache-Version",
@@ -9,7 +10,8 @@ const HEADER = {
 } as const;
 
 /**
- * The data center's own copies (the Cache API), the tier nearest a reader.
+ * The data center's own copies, the tier nearest a reader: the isolate's
+ * memory first (hot keys answer without leaving it), then the Cache API.
  * Each copy keeps its version, expiry and `confirmedAt`, so it is served
  * under exactly the rules of every other tier; the Cache API's own expiry
  * (`max-age`) only bounds how long a copy takes space.
@@ -23,18 +25,26 @@ export class EdgeCache {
     private readonly cache: Cache,
     /** The loosest staleness an eventual read is served from here with; 0 turns the tier off. */
     readonly maxAgeMs: number,
+    private readonly memory: IsolateCache,
   ) {}
 
   get enabled(): boolean {
     return this.maxAgeMs > 0;
   }
 
-  /** The copy held for a key in a region, or null. */
-  async match(region: Region, ref: KeyRef): Promise<ConfirmedRecord | null> {
-    const response = await this.cache.match(this.requestFor(region, ref));
+  /**
+   * The nearest copy held for a key in a region that `accept` allows (the
+   * read's staleness bound and minimum version), or null: the isolate's
+   * copy, else the data center's, which another isolate may have refreshed.
+   */
+  async match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord) => boolean): Promise<ConfirmedRecord | null> {
+    const id = this.idOf(region, ref);
+    const remembered = this.memory.enabled ? this.memory.get(id) : null;
+    if (remembered && accept(remembered)) return remembered;
+    const response = await this.cache.match(this.requestFor(id));
     if (!response) return null;
     const expiresAt = response.headers.get(HEADER.expiresAt);
-    return {
+    const copy: ConfirmedRecord = {
       ...ref,
       version: Number(response.headers.get(HEADER.version)),
       value: await response.arrayBuffer(),
@@ -43,11 +53,16 @@ export class EdgeCache {
       confirmedAt: Number(response.headers.get(HEADER.confirmedAt)),
       expiresAt: expiresAt === null ? null : Number(expiresAt),
     };
+    if (!accept(copy)) return null;
+    if (this.memory.enabled) this.memory.set(id, copy);
+    return copy;
   }
 
   /** Keeps a copy of a live value; tombstones are not kept (a miss costs the same). */
   async store(region: Region, record: ConfirmedRecord): Promise<void> {
     if (record.value === null) return;
+    const id = this.idOf(region, record);
+    if (this.memory.enabled) this.memory.set(id, record);
     const headers = new Headers({
       "Content-Type": record.contentType,
       "Cache-Control": `max-age=${Math.max(1, Math.ceil(this.maxAgeMs / 1000))}`,
@@ -56,15 +71,21 @@ export class EdgeCache {
       [HEADER.confirmedAt]: String(record.confirmedAt),
     });
     if (record.expiresAt !== null) headers.set(HEADER.expiresAt, String(record.expiresAt));
-    await this.cache.put(this.requestFor(region, record), new Response(record.value, { headers }));
+    await this.cache.put(this.requestFor(id), new Response(record.value, { headers }));
   }
 
   /** Drops the copy of a key in a region: a write at this data center must not be followed by its old value here. */
   async purge(region: Region, ref: KeyRef): Promise<void> {
-    await this.cache.delete(this.requestFor(region, ref));
+    const id = this.idOf(region, ref);
+    this.memory.delete(id);
+    await this.cache.delete(this.requestFor(id));
   }
 
-  private requestFor(region: Region, ref: KeyRef): Request {
-    return new Request(`https://edge.geocache.internal/${region}/${entryId(ref.namespace, ref.key)}`);
+  private idOf(region: Region, ref: KeyRef): string {
+    return `${region}/${entryId(ref.namespace, ref.key)}`;
+  }
+
+  private requestFor(id: string): Request {
+    return new Request(`https://edge.geocache.internal/${id}`);
   }
 }

@@ -47,12 +47,10 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
     return { record, servedBy: "primary", region: homeRegion ?? region, mode: read.mode, stalenessMs: 0 };
   }
   if (edge.enabled) {
-    const copy = await edge.match(region, ref);
     const now = Date.now();
-    const bound = Math.min(read.constraints.maxStalenessMs ?? Number.POSITIVE_INFINITY, edge.maxAgeMs);
-    if (copy && isLive(copy, now) && shortfall(copy, { ...read.constraints, maxStalenessMs: bound }, now) === null) {
-      return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
-    }
+    const constraints = { ...read.constraints, maxStalenessMs: Math.min(read.constraints.maxStalenessMs ?? Number.POSITIVE_INFINITY, edge.maxAgeMs) };
+    const copy = await edge.match(region, ref, (candidate) => isLive(candidate, now) && shortfall(candidate, constraints, now) === null);
+    if (copy) return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
   }
   await network?.roundTrip(region, region);
   const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref, read.constraints, region), {

@@ -2,11 +2,14 @@ import { networkFor, type SimulatedNetwork } from "../durable-objects/geo-sim/ne
 import { placementFor, type Placement } from "../durable-objects/placement";
 import { CONSISTENCY_MODES, type Consistency } from "./consistency";
 import { EdgeCache } from "./edge-cache";
+import { IsolateCache } from "./isolate-cache";
 
 /** The largest value the API accepts, whatever `MAX_VALUE_BYTES` says: 1 MiB. */
 export const VALUE_LIMIT_BYTES = 1_048_576;
 /** How stale an eventual read served by the edge tier may be when `EDGE_CACHE_MAX_AGE_MS` is not set. */
 export const DEFAULT_EDGE_CACHE_MAX_AGE_MS = 3_000;
+/** The isolate's memory for hot keys when `EDGE_MEMORY_BYTES` is not set: 8 MiB of the isolate's 128 MiB. */
+export const DEFAULT_EDGE_MEMORY_BYTES = 8 * 1024 * 1024;
 
 /** The worker's settings, parsed from `env` once per isolate. */
 export interface Settings {
@@ -48,6 +51,7 @@ export function settingsFor(env: Env): Settings {
     edge: new EdgeCache(
       caches.default,
       wholeSetting("EDGE_CACHE_MAX_AGE_MS", env.EDGE_CACHE_MAX_AGE_MS, DEFAULT_EDGE_CACHE_MAX_AGE_MS, 86_400_000),
+      new IsolateCache(wholeSetting("EDGE_MEMORY_BYTES", env.EDGE_MEMORY_BYTES, DEFAULT_EDGE_MEMORY_BYTES, 64 * 1024 * 1024)),
     ),
     network: networkFor(env),
   };

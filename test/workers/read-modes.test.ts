@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { entryId } from "../../durable-objects/topology";
 import { call, keyPath, placement, putText, replicate, uniqueRef } from "./helpers";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -138,5 +139,25 @@ describe("the edge tier", () => {
     // Strong reads never come from the edge.
     const strong = await call(keyPath(ref.key), { headers: { "X-Region": "wnam", "X-Consistency": "strong" } });
     expect(strong.headers.get("X-Served-By")).toBe("primary");
+  });
+
+  it("keeps hot keys in the isolate's memory: served without the data center's copy, never past the read's bound", async () => {
+    const ref = uniqueRef("memory");
+    await putText(ref, "hot");
+    await replicate(ref);
+    const read = (headers: Record<string, string> = {}) => call(keyPath(ref.key), { headers: { "X-Region": "apac", ...headers } });
+    expect((await read()).headers.get("X-Served-By")).toBe("replica");
+
+    await caches.default.delete(`https://edge.geocache.internal/apac/${entryId(ref.namespace, ref.key)}`);
+    const fromMemory = await read();
+    expect(fromMemory.headers.get("X-Served-By")).toBe("edge");
+    expect(await fromMemory.text()).toBe("hot");
+
+    await sleep(20);
+    const bounded = await read({ "X-Max-Staleness": "10" });
+    expect(bounded.headers.get("X-Served-By")).toBe("replica");
+    expect(Number(bounded.headers.get("X-Staleness-Ms"))).toBeLessThanOrEqual(10);
+    const newer = await read({ "X-Min-Version": "2" });
+    expect(newer.headers.get("X-Served-By")).not.toBe("edge"); // no copy holds version 2: the replica asks the primary
   });
 });
