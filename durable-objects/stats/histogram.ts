@@ -1,14 +1,20 @@
 /**
- * Upper bounds (ms) of the histogram's buckets: 1-2-5 steps from 1 ms to 10
- * minutes, then one bucket for everything longer. Fixed, so a histogram's
- * memory is the same however many samples it holds, and histograms from
- * different objects merge by adding counts.
+ * Bound steps within a decade, ×10: at most 25 % apart, so a percentile read
+ * off a bucket's upper bound is never more than a quarter above the true one.
+ */
+const STEPS_PER_DECADE = [10, 12, 15, 18, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80];
+
+/**
+ * Upper bounds (ms) of the histogram's buckets: from 1 ms to 10 minutes in
+ * steps at most 25 % apart (1, 1.2, 1.5, 1.8, 2, 2.5, … 8, 10, 12, …), then
+ * one bucket for everything longer. Fixed, so a histogram's memory is the
+ * same however many samples it holds, and histograms from different objects
+ * merge by adding counts.
  */
 export const BUCKET_BOUNDS_MS: readonly number[] = (() => {
   const bounds: number[] = [];
-  for (let decade = 1; decade <= 100_000; decade *= 10) bounds.push(decade, 2 * decade, 5 * decade);
-  bounds.push(600_000, Number.POSITIVE_INFINITY);
-  return bounds;
+  for (let decade = 1; decade <= 100_000; decade *= 10) bounds.push(...STEPS_PER_DECADE.map((step) => (step * decade) / 10));
+  return [...bounds.filter((bound) => bound < 600_000), 600_000, Number.POSITIVE_INFINITY];
 })();
 
 /** A histogram as it travels over RPC and JSON: counts per bucket, and the exact maximum. */
@@ -31,8 +37,8 @@ export interface Summary {
  *
  * @example
  * const lag = new Histogram();
- * lag.record(12);
- * lag.summary().p50 // 20: the bound of the bucket 12 ms falls in
+ * lag.record(13);
+ * lag.summary().p50 // 13: the bucket's bound (15) capped at the largest sample
  */
 export class Histogram {
   readonly counts: number[];
