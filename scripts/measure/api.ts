@@ -41,23 +41,83 @@ export interface WriteAnswer extends Timed {
   session: string | null;
 }
 
-/** Every request gives up after this long, so that a measurement always ends. */
-const REQUEST_TIMEOUT_MS = 15_000;
+/** A latency summary as `/v1/stats` gives it (ms, read off fixed histogram buckets). */
+export interface StatsSummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
 
-/** A target deployment or local worker, addressed by its origin. */
+/** One region's figures in `GET /v1/stats`, as far as a measurement uses them. */
+export interface ServiceRegionStats {
+  replication: { lagMs: { window: StatsSummary; total: StatsSummary }; applied: number };
+  reads: { total: number; byTier: Record<string, number>; byMode: Record<string, number> };
+}
+
+/** `GET /v1/stats`: per region, since the service's objects started (and over its recent window). */
+export interface ServiceStats {
+  now: number;
+  windowMs: number;
+  regions: Record<string, ServiceRegionStats>;
+}
+
+/** How a measurement reaches its target. */
+export interface ApiOptions {
+  /** Sent as `Authorization: Bearer <token>` with every request. */
+  token?: string | undefined;
+  /** Every request gives up after this long, so that a measurement always ends (default 15 s). */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * A target deployment or local worker, addressed by its origin.
+ *
+ * @example
+ * const api = new GeocacheApi("http://127.0.0.1:8787", { token: process.env.GEOCACHE_TOKEN });
+ * const regions = await api.regions();
+ */
 export class GeocacheApi {
-  constructor(readonly baseUrl: string) {}
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly baseUrl: string,
+    options: ApiOptions = {},
+  ) {
+    this.headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
 
   /** The configured regions (`GET /v1/regions`). */
   async regions(): Promise<string[]> {
-    const answer = await fetch(`${this.baseUrl}/v1/regions`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const answer = await this.get("/v1/regions");
     if (answer.status !== 200) throw new Error(`GET /v1/regions answered ${answer.status}`);
     return ((await answer.json()) as { regions: string[] }).regions;
   }
 
+  /**
+   * The service's own figures (`GET /v1/stats`, which needs the admin
+   * scope), or why they could not be had: a deployment may not let this
+   * token see them.
+   */
+  async stats(): Promise<{ stats: ServiceStats } | { unavailable: string }> {
+    try {
+      const answer = await this.get("/v1/stats");
+      if (answer.status !== 200) {
+        await answer.arrayBuffer();
+        return { unavailable: `GET /v1/stats answered ${answer.status}` };
+      }
+      return { stats: (await answer.json()) as ServiceStats };
+    } catch (error) {
+      return { unavailable: `GET /v1/stats failed: ${error instanceof Error ? error.message : error}` };
+    }
+  }
+
   /** PUTs `value` to `key` as a caller in `region` would; a network failure answers status 0. */
   async put(key: string, value: Uint8Array<ArrayBuffer>, region: string, session?: string): Promise<WriteAnswer> {
-    const headers: Record<string, string> = { "X-Region": region, "Content-Type": "application/octet-stream" };
+    const headers: Record<string, string> = { ...this.headers, "X-Region": region, "Content-Type": "application/octet-stream" };
     if (session) headers["X-Session"] = session;
     const startedAt = performance.now();
     try {
@@ -65,7 +125,7 @@ export class GeocacheApi {
         method: "PUT",
         body: value,
         headers,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       const body = await answer.text();
       const endedAt = performance.now();
@@ -78,7 +138,7 @@ export class GeocacheApi {
 
   /** GETs `key` in `region` in the requested mode; a network failure answers status 0. */
   async read(key: string, region: string, request: ReadRequest): Promise<ReadAnswer> {
-    const headers: Record<string, string> = { "X-Region": region };
+    const headers: Record<string, string> = { ...this.headers, "X-Region": region };
     if (request.mode === "strong" || request.mode === "eventual") headers["X-Consistency"] = request.mode;
     if (request.mode === "bounded") headers["X-Max-Staleness"] = String(request.maxStalenessMs ?? 1000);
     if (request.mode === "session") {
@@ -87,7 +147,7 @@ export class GeocacheApi {
     }
     const startedAt = performance.now();
     try {
-      const answer = await fetch(this.keyUrl(key), { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const answer = await fetch(this.keyUrl(key), { headers, signal: AbortSignal.timeout(this.timeoutMs) });
       await answer.arrayBuffer();
       const endedAt = performance.now();
       const version = answer.headers.get("X-Version");
@@ -105,6 +165,10 @@ export class GeocacheApi {
       const endedAt = performance.now();
       return { startedAt, endedAt, status: 0, version: null, servedBy: null, servedRegion: null, cache: null, consistency: null };
     }
+  }
+
+  private get(path: string): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
   }
 
   private keyUrl(key: string): string {

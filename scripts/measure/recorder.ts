@@ -49,6 +49,12 @@ export interface WriteRecord {
 export interface RegionVisibility {
   /** ms from the write's acknowledgement until a read in the region returned it or a newer version; null if it never did. */
   ms: number | null;
+  /**
+   * ms from the acknowledgement until the last read that did not return it
+   * was sent; null when the first read did. The copy reached the tier that
+   * served after this and before `ms`.
+   */
+  lastMissMs: number | null;
   /** The tier that answered that read. */
   servedBy: string | null;
   /** Reads sent to the region for this write. */
@@ -60,6 +66,8 @@ export interface VisibilityRecord {
   key: string;
   version: number;
   writerRegion: string;
+  /** When the write was sent, ms since the run began: the primary committed it between this and `ackAt`. */
+  sentAt: number;
   /** When the write was acknowledged, ms since the run began. */
   ackAt: number;
   regions: Record<string, RegionVisibility>;

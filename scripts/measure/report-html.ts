@@ -8,7 +8,8 @@ import type { CellSummary, ReadRecord } from "./recorder";
 import type { MeasureReport } from "./report";
 import { cdf, extent, percentile, sorted } from "./stats";
 import { escapeXml, frame, linearAxis, log1pAxis, logAxis, PALETTE, scatterSvg, stepsSvg, type ScatterPoint } from "./svg";
-import { formatMs, formatShare, formatTiers, SUMMARY_HEADERS, summaryRows } from "./table";
+import { serviceNote } from "./service-figures";
+import { formatMs, formatShare, formatTiers, summaryHeaders, summaryRows } from "./table";
 
 /** Reads drawn per region in the latency-vs-staleness charts at most; the rest are left out evenly. */
 const POINTS_PER_REGION = 600;
@@ -132,10 +133,11 @@ function visibilityCdf(report: MeasureReport): string {
 }
 
 function fullTable(report: MeasureReport): string {
-  const rows = summaryRows(report.summary, false).map(
+  const rows = summaryRows(report.summary, false, report.service).map(
     (row) => `<tr>${row.map((text, i) => `<td${i < 2 || i === 9 ? ' class="name"' : ""}>${escapeXml(text)}</td>`).join("")}</tr>`,
   );
-  return `<h2>All figures (ms)</h2><table id="summary-table"><tr>${SUMMARY_HEADERS.map((h) => `<th>${h}</th>`).join("")}</tr>${rows.join("")}</table>`;
+  const headers = summaryHeaders(report.service);
+  return `<h2>All figures (ms)</h2><table id="summary-table"><tr>${headers.map((h) => `<th>${h}</th>`).join("")}</tr>${rows.join("")}</table>`;
 }
 
 /** The report as one HTML page. */
@@ -150,6 +152,7 @@ export function renderHtml(report: MeasureReport): string {
     ["writers", `${o.writerRegions.join(", ")}: ${w.count} writes (${w.errors} failed), latency p50 ${formatMs(w.latency.p50)} ms, p99 ${formatMs(w.latency.p99)} ms`],
     ["readers", `${report.regions.join(", ")}; ${report.reads.length} reads${report.skipped ? `; ${report.skipped} operations skipped (behind schedule)` : ""}`],
   ];
+  if (report.service) meta.push(["service", serviceNote(report.service)]);
   if (report.failures.length) meta.push(["failures", `${report.failures.length}: ${report.failures.slice(0, 3).join("; ")}`]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>geocache: staleness vs latency per region</title><style>${STYLE}</style></head>

@@ -8,6 +8,7 @@ import type { ReadMode } from "./api";
 import { describeMachine } from "./machine";
 import type { MeasureSummary, ReadRecord, VisibilityRecord, WriteRecord } from "./recorder";
 import { renderHtml } from "./report-html";
+import type { ServiceFigures } from "./service-figures";
 import type { WorkloadOptions, WorkloadResult } from "./workload";
 
 /** Everything one run measured, as written to the JSON file. */
@@ -21,6 +22,8 @@ export interface MeasureReport {
   regions: string[];
   modes: ReadMode[];
   summary: MeasureSummary;
+  /** The service's own figures for the run (`/v1/stats`), when it showed them. */
+  service?: ServiceFigures;
   skipped: number;
   failures: string[];
   reads: ReadRecord[];
@@ -29,7 +32,13 @@ export interface MeasureReport {
 }
 
 /** Puts a finished run together with its summary per region (in the order of `options.regions`) and mode. */
-export function buildReport(target: string, startedAt: Date, options: WorkloadOptions, result: WorkloadResult): MeasureReport {
+export function buildReport(
+  target: string,
+  startedAt: Date,
+  options: WorkloadOptions,
+  result: WorkloadResult,
+  service?: ServiceFigures,
+): MeasureReport {
   const { recorder } = result;
   return {
     target,
@@ -39,6 +48,7 @@ export function buildReport(target: string, startedAt: Date, options: WorkloadOp
     regions: options.regions,
     modes: options.modes,
     summary: recorder.summarize(options.regions, options.modes),
+    ...(service ? { service } : {}),
     skipped: result.skipped,
     failures: result.failures,
     reads: recorder.reads,

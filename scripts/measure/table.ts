@@ -3,6 +3,7 @@
  * mode, the region's visibility on its first row.
  */
 import type { MeasureSummary } from "./recorder";
+import type { ServiceFigures } from "./service-figures";
 
 /** A duration for people: "–" for none, one decimal under 10 ms, whole ms above. */
 export function formatMs(ms: number): string {
@@ -43,19 +44,29 @@ export function renderTable(headers: string[], rows: string[][], left: ReadonlyS
 /** The columns of the summary table. */
 export const SUMMARY_HEADERS = ["region", "mode", "reads", "p50", "p95", "p99", "stale", "stale p50", "stale p99", "served by", "vis p50", "vis p99"];
 
+/** The columns added when the service showed its own figures: its replication lag beside the visibility measured. */
+export const SERVICE_HEADERS = ["svc lag p50", "svc lag p99"];
+
+/** The table's columns, with the service's when it showed them. */
+export function summaryHeaders(service?: ServiceFigures): string[] {
+  return service && !("unavailable" in service) ? [...SUMMARY_HEADERS, ...SERVICE_HEADERS] : SUMMARY_HEADERS;
+}
+
 /**
  * The rows of the region × mode table: reads, latency p50/p95/p99 (ms), the
  * share of stale reads and how stale those were (p50/p99, ms), the tiers
- * that served, and the region's visibility p50/p99 (ms). With `grouped`,
- * the region and its visibility stand on its first row only.
+ * that served, and the region's visibility p50/p99 (ms) — then, when the
+ * service showed them, its replication lag p50/p99 over its recent window.
+ * With `grouped`, the region and its per-region figures stand on its first row only.
  */
-export function summaryRows(summary: MeasureSummary, grouped: boolean): string[][] {
+export function summaryRows(summary: MeasureSummary, grouped: boolean, service?: ServiceFigures): string[][] {
   const seen = new Set<string>();
+  const figures = service && !("unavailable" in service) ? service.regions : undefined;
   return summary.cells.map((cell) => {
     const show = !grouped || !seen.has(cell.region);
     seen.add(cell.region);
     const visibility = summary.visibility.find((v) => v.region === cell.region);
-    return [
+    const row = [
       show ? cell.region : "",
       cell.mode,
       cell.errors ? `${cell.reads} (${cell.errors} failed)` : String(cell.reads),
@@ -69,10 +80,14 @@ export function summaryRows(summary: MeasureSummary, grouped: boolean): string[]
       show && visibility ? formatMs(visibility.visibility.p50) : "",
       show && visibility ? formatMs(visibility.visibility.p99) : "",
     ];
+    if (!figures) return row;
+    const lag = figures[cell.region]?.lagMs.window;
+    const shown = (ms: number | undefined) => (show && lag?.count ? formatMs(ms!) : "");
+    return [...row, shown(lag?.p50), shown(lag?.p99)];
   });
 }
 
-/** The region × mode table as text, each region's name and visibility on its first row. */
-export function formatSummaryTable(summary: MeasureSummary): string {
-  return renderTable(SUMMARY_HEADERS, summaryRows(summary, true), new Set([0, 1, 9]));
+/** The region × mode table as text, each region's name and per-region figures on its first row. */
+export function formatSummaryTable(summary: MeasureSummary, service?: ServiceFigures): string {
+  return renderTable(summaryHeaders(service), summaryRows(summary, true, service), new Set([0, 1, 9]));
 }

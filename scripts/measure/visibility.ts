@@ -19,7 +19,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Reads `key` in every region (`X-Consistency: eventual`) until each serves
  * `version` or newer. A region's figure is the end of the first read that
- * did, so it is at most one read plus one pause late; the pause grows to a
+ * did, so it is at most one read plus one pause late (the start of the last
+ * read that did not is kept too: the copy arrived between the two); the pause grows to a
  * fifth of the time elapsed, so a region that takes seconds (an edge copy
  * still young enough to serve) costs tens of reads, not hundreds.
  *
@@ -36,14 +37,16 @@ export async function pollVisibility(
   const entries = await Promise.all(
     regions.map(async (region): Promise<[string, RegionVisibility]> => {
       let polls = 0;
+      let lastMissMs: number | null = null;
       for (;;) {
         const answer = await api.read(key, region, { mode: "eventual" });
         polls++;
         const elapsed = answer.endedAt - ackAt;
         if (answer.status === 200 && answer.version !== null && answer.version >= version) {
-          return [region, { ms: elapsed, servedBy: answer.servedBy, polls }];
+          return [region, { ms: elapsed, lastMissMs, servedBy: answer.servedBy, polls }];
         }
-        if (elapsed >= polling.timeoutMs) return [region, { ms: null, servedBy: null, polls }];
+        lastMissMs = answer.startedAt - ackAt;
+        if (elapsed >= polling.timeoutMs) return [region, { ms: null, lastMissMs, servedBy: null, polls }];
         await sleep(Math.max(polling.pollMs, elapsed / 5));
       }
     }),

@@ -151,7 +151,14 @@ export async function runWorkload(
       const version = answer.version;
       const poll = settle(
         pollVisibility(api, keys[i]!, version, answer.endedAt, options.regions, options.polling).then((regions) =>
-          recorder.recordVisibility({ key: keys[i]!, version, writerRegion: writer.region, ackAt: answer.endedAt - recorder.origin, regions }),
+          recorder.recordVisibility({
+            key: keys[i]!,
+            version,
+            writerRegion: writer.region,
+            sentAt: answer.startedAt - recorder.origin,
+            ackAt: answer.endedAt - recorder.origin,
+            regions,
+          }),
         ),
       );
       polls.add(poll);
