@@ -65,9 +65,33 @@ async function emitDeclarations(outdir: string): Promise<void> {
 }
 
 /**
+ * Builds the `geocache` command for Node: `cli.js`, and `measure.js`, the
+ * measurement that `geocache measure` imports only when it runs (code both
+ * share goes into `chunk-*.js` beside them).
+ *
+ * @example await bundleCli("dist/client");
+ */
+export async function bundleCli(outdir: string): Promise<void> {
+  await build({
+    entryPoints: [
+      { in: join(CLIENT, "cli", "main.ts"), out: "cli" },
+      { in: join(CLIENT, "cli", "measure-command.ts"), out: "measure" },
+    ],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "silent",
+  });
+  await chmod(join(outdir, "cli.js"), 0o755);
+}
+
+/**
  * Builds the client package into `dist/client/`: `index.js` (ESM for every
  * runtime) with its `.d.ts` files, `geocache.browser.js` (minified, for a
- * page), and `cli.js` (the `geocache` command, for Node).
+ * page), and `cli.js` with `measure.js` (the `geocache` command, for Node).
  *
  * @example await buildClient({ declarations: false });
  */
@@ -79,17 +103,8 @@ export async function buildClient(options: { outdir?: string; declarations?: boo
   await Promise.all([
     bundleLibrary(library, join(outdir, "index.js"), "neutral"),
     bundleLibrary(library, join(outdir, "geocache.browser.js"), "browser", true),
-    build({
-      entryPoints: [join(CLIENT, "cli", "main.ts")],
-      outfile: join(outdir, "cli.js"),
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      logLevel: "silent",
-    }),
+    bundleCli(outdir),
   ]);
-  await chmod(join(outdir, "cli.js"), 0o755);
   if (options.declarations !== false) await emitDeclarations(outdir);
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { WORKLOAD_OPTION_NAMES, type WorkloadOptionName } from "../../scripts/measure/option-names";
 
 /** A mistake in how the command was called: reported with a pointer to `--help`, exit status 2. */
 export class UsageError extends Error {
@@ -11,8 +12,14 @@ export class UsageError extends Error {
   }
 }
 
+/** The options of `measure`'s workload, all strings that the measurement checks itself. */
+const WORKLOAD_OPTIONS = Object.fromEntries(WORKLOAD_OPTION_NAMES.map((name) => [name, { type: "string" }])) as {
+  [name in WorkloadOptionName]: { type: "string" };
+};
+
 /** Every option the CLI knows; each command accepts the global ones and its own. */
 const OPTIONS = {
+  ...WORKLOAD_OPTIONS,
   url: { type: "string" },
   token: { type: "string" },
   consistency: { type: "string" },
@@ -46,6 +53,7 @@ export const COMMAND_OPTIONS = {
   mget: ["max-staleness"],
   regions: [],
   health: [],
+  measure: WORKLOAD_OPTION_NAMES,
 } as const satisfies Record<string, readonly OptionName[]>;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

@@ -1,15 +1,19 @@
 import type { Command } from "./args";
 
+/** The options that say where the service is and who is asking. */
+export const TARGET_HELP = `  --url <url>            the service (default: $GEOCACHE_URL, else http://127.0.0.1:8787)
+  --token <token>        sent as "Authorization: Bearer <token>" (default: $GEOCACHE_TOKEN)`;
+
 const GLOBAL = `Options for every command:
-  --url <url>            the service (default: $GEOCACHE_URL, else http://127.0.0.1:8787)
-  --token <token>        sent as "Authorization: Bearer <token>" (default: $GEOCACHE_TOKEN)
+${TARGET_HELP}
   --consistency <mode>   strong | eventual | bounded | session
   --region <region>      the region to be served from (sent as X-Region)
   --timeout <ms>         how long one attempt may take (default 10000)
   --json                 print the whole answer as JSON
   -h, --help             this help`;
 
-const COMMANDS: Record<Command, string> = {
+/** Every command's help but `measure`'s, which its own bundle holds. */
+const COMMANDS: Record<Exclude<Command, "measure">, string> = {
   get: `Usage: geocache get <key> [options]
 
 Prints the key's value (its bytes, as stored); with --json, the value and
@@ -64,6 +68,7 @@ Commands:
   mget <key>...          read many keys
   regions                list the regions
   health                 check the service
+  measure                measure staleness vs latency per region and read mode
 
 "geocache <command> --help" describes a command.`;
 
@@ -72,6 +77,6 @@ Commands:
  *
  * @example process.stdout.write(helpText("get"));
  */
-export function helpText(command?: Command): string {
+export function helpText(command?: Exclude<Command, "measure">): string {
   return `${command ? COMMANDS[command] : OVERVIEW}\n\n${GLOBAL}\n`;
 }

@@ -1,10 +1,9 @@
 import { GeoCache, GeoCacheError, PreconditionFailedError } from "../src/index";
-import { numberOption, parseInvocation, UsageError, type Invocation } from "./args";
+import { parseInvocation, UsageError, type Invocation } from "./args";
 import { COMMANDS, CommandFailure } from "./commands";
 import { helpText } from "./help";
 import type { CliIo } from "./io";
-
-const DEFAULT_URL = "http://127.0.0.1:8787";
+import { targetOf } from "./target";
 
 /** The innermost cause's code or message, e.g. ECONNREFUSED for a fetch that failed. */
 function rootCause(error: unknown): string | undefined {
@@ -30,16 +29,8 @@ function describe(error: unknown): string {
 }
 
 function clientFor(invocation: Invocation, io: CliIo): GeoCache {
-  const { options } = invocation;
-  const token = options.token ?? io.env["GEOCACHE_TOKEN"];
-  const region = options.region;
-  const url = options.url ?? (io.env["GEOCACHE_URL"] || DEFAULT_URL);
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`--url "${url}" is not a URL`, invocation.command);
-  }
-  const timeoutMs = numberOption(options.timeout, "--timeout", { min: 0 });
+  const { url, token, timeoutMs } = targetOf(invocation, io);
+  const region = invocation.options.region;
   return new GeoCache({
     url,
     ...(token ? { token } : {}),
@@ -60,6 +51,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const invocation = parseInvocation(argv);
     command = invocation.command;
+    if (invocation.command === "measure") {
+      // Loaded only when asked for: the measurement is a bundle of its own, for Node only.
+      const { measure } = await import("./measure-command");
+      await measure(invocation, io);
+      return 0;
+    }
     if (invocation.options.help || invocation.command === undefined) {
       (invocation.options.help ? io.stdout : io.stderr)(helpText(invocation.command));
       return invocation.options.help ? 0 : 2;
