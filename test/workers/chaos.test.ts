@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import type { KeyRef } from "../../durable-objects/record";
+import { check } from "../support/linearizability/checker";
+import { HistoryRecorder } from "../support/linearizability/history";
+import { chaosModel, runOperation, versionSeen, type ChaosInput, type ChaosOutput } from "./chaos-operations";
+import { FAULT_KINDS, Nemesis, replicateAll } from "./chaos-nemesis";
+import { ackedVersions, faultsOf, instantNetwork, seededRandom } from "./fault-helpers";
+import { heldVersions, placement, text, uniqueRef } from "./helpers";
+
+/** Replay a run with `VITE_CHAOS_SEED=<seed>` (Vite hands the workers project only `VITE_` variables). */
+const SEED = Number((import.meta as unknown as { env: Record<string, string | undefined> }).env.VITE_CHAOS_SEED) || Math.floor(Math.random() * 2 ** 31) + 1;
+const CLIENTS = 6;
+const KEYS = 6;
+const OPERATIONS_PER_CLIENT = 80;
+/** Clients start no new operation after this long, so the run stays bounded in time. */
+const RUN_BUDGET_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+/**
+ * A write without an answer is sent again with its `Idempotency-Key`, as the
+ * client SDK does, up to this many times in all: its outcome becomes known,
+ * which keeps the linearizability search narrow.
+ */
+const WRITE_ATTEMPTS = 12;
+const CONVERGE_BUDGET_MS = 20_000;
+const CHECK_BUDGET_MS = 15_000;
+/** Unknown outcomes (writes cut off by an abort) make the search wide; this many steps take about 15 s. */
+const CHECK_MAX_STEPS = 60_000_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("chaos", () => {
+  it(
+    "loses no acknowledged write, converges everywhere and stays linearizable under aborts, lost, duplicated and reordered messages and cut regions",
+    async () => {
+      console.log(`chaos: seed ${SEED} (replay with VITE_CHAOS_SEED=${SEED})`);
+      const random = seededRandom(SEED);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+      const regions = placement.regions;
+      const refs: KeyRef[] = Array.from({ length: KEYS }, (_, i) => uniqueRef(`chaos-${SEED}-${i}`));
+
+      // Every primary sits behind one simulated network whose faults change as the run goes.
+      const faults = faultsOf({ dropShare: 0.25, duplicateShare: 0.2, reorderShare: 0.2, delayShare: 0.2, delayMs: 25 });
+      const network = instantNetwork(faults, seededRandom(SEED ^ 0x5bd1e995));
+
+      const history = new HistoryRecorder<ChaosInput, ChaosOutput>();
+      const unexpected: string[] = [];
+      const started = performance.now();
+      let clientsDone = false;
+      let writesRetried = 0;
+
+      async function client(id: number): Promise<void> {
+        const lastSeen = new Map<string, number>();
+        for (let n = 0; n < OPERATIONS_PER_CLIENT && performance.now() - started < RUN_BUDGET_MS; n++) {
+          const ref = pick(refs);
+          const input = nextInput(random, id, n, lastSeen.get(ref.key) ?? 0);
+          const pending = history.invoke(`client-${id}`, ref.key, input);
+          const region = pick(regions);
+          const idempotencyKey = `chaos-${SEED}-${id}-${n}`;
+          let outcome = await runOperation(ref.key, input, region, REQUEST_TIMEOUT_MS, idempotencyKey);
+          for (let attempt = 1; input.op !== "get" && "unknown" in outcome && attempt < WRITE_ATTEMPTS; attempt++) {
+            writesRetried++;
+            await sleep(25 + random() * 100);
+            outcome = await runOperation(ref.key, input, region, REQUEST_TIMEOUT_MS, idempotencyKey);
+          }
+          if ("output" in outcome) {
+            pending.complete(outcome.output);
+            const seen = versionSeen(outcome.output);
+            if (seen !== undefined) lastSeen.set(ref.key, seen);
+          } else {
+            pending.unknown("unknown" in outcome ? outcome.unknown : outcome.unexpected);
+            if ("unexpected" in outcome) unexpected.push(`${chaosModel.describeOperation(input, undefined)}: ${outcome.unexpected}`);
+          }
+          await sleep(random() * 4);
+        }
+      }
+
+      const nemesis = new Nemesis(refs, faults, network, seededRandom(SEED ^ 0x27d4eb2f));
+      const running = nemesis.run(() => clientsDone);
+      await Promise.all(Array.from({ length: CLIENTS }, (_, id) => client(id)));
+      clientsDone = true;
+      await running;
+      const recordedMs = performance.now() - started;
+
+      // Every fault lifted: replication must now bring every region to each primary's latest version.
+      Object.assign(faults, faultsOf({}));
+      const convergeStarted = performance.now();
+      let converged = false;
+      while (!converged && performance.now() - convergeStarted < CONVERGE_BUDGET_MS) {
+        await replicateAll(refs);
+        converged = (await Promise.all(refs.map((ref) => convergedEverywhere(ref)))).every(Boolean);
+        if (!converged) await sleep(50);
+      }
+      const convergeMs = performance.now() - convergeStarted;
+
+      // The final strong reads join the history, so the checker sees what the primaries hold.
+      const finals = new Map<string, { version: number; value: string | null }>();
+      for (const ref of refs) {
+        const { record } = await placement.primary(ref).read(ref);
+        finals.set(ref.key, { version: record.version, value: text(record.value) });
+        const pending = history.invoke("final", ref.key, { op: "get" });
+        const outcome = await runOperation(ref.key, { op: "get" }, "enam", REQUEST_TIMEOUT_MS);
+        if ("output" in outcome) pending.complete(outcome.output);
+        else pending.unknown("final read failed");
+      }
+
+      const operations = history.operations();
+      const acknowledged = operations.filter((op) => op.input.op !== "get" && op.output?.status === 200);
+      const lost = acknowledged.filter((op) => {
+        const final = finals.get(op.key)!;
+        const version = (op.output as { version: number }).version;
+        if (version > final.version) return true;
+        if (version < final.version) return false;
+        const { input } = op;
+        const written = input.op === "incr" ? (op.output as { value: string }).value : "value" in input ? input.value : null;
+        return written !== final.value;
+      });
+      const result = check(chaosModel, operations, { timeoutMs: CHECK_BUDGET_MS, maxSteps: CHECK_MAX_STEPS });
+
+      const reasons = new Map<string, number>();
+      for (const op of operations) if (op.unknownReason) reasons.set(op.unknownReason, (reasons.get(op.unknownReason) ?? 0) + 1);
+      const kinds = [...nemesis.injected].map(([kind, n]) => `${kind} ${n}`);
+      const messages = Object.entries(network.injected).map(([kind, n]) => `messages ${kind} ${n}`);
+      console.log(
+        `chaos: seed ${SEED}; ${operations.length} operations on ${KEYS} keys by ${CLIENTS} clients in ${recordedMs.toFixed(0)} ms ` +
+          `(${operations.filter((op) => op.output === undefined).length} unknown outcomes: ${[...reasons].map(([why, n]) => `${why} ×${n}`).join(", ") || "none"}; ${unexpected.length} unexpected answers; ${writesRetried} write attempts repeated with their Idempotency-Key); ` +
+          `faults: ${[...kinds, ...messages].join(", ")}; acknowledged writes ${acknowledged.length}, lost ${lost.length}; ` +
+          `${converged ? `converged in all ${regions.length} regions in ${convergeMs.toFixed(0)} ms` : `NOT converged after ${convergeMs.toFixed(0)} ms`}; ` +
+          `linearizability ${result.verdict} (${result.violations.length} violations, ${result.steps} steps, ${result.elapsedMs.toFixed(0)} ms)`,
+      );
+      for (const violation of result.violations) console.log(violation.message);
+      for (const op of lost) console.log(`lost: ${chaosModel.describeOperation(op.input, op.output)} on ${op.key}, final ${JSON.stringify(finals.get(op.key))}`);
+
+      expect(unexpected).toEqual([]);
+      expect(lost.map((op) => chaosModel.describeOperation(op.input, op.output))).toEqual([]);
+      expect(converged).toBe(true);
+      expect(result.violations.map((v) => v.message)).toEqual([]);
+      expect(result.verdict).toBe("linearizable");
+      // The run was not vacuous: writes were acknowledged and every kind of message fault happened.
+      expect(acknowledged.length).toBeGreaterThan(50);
+      for (const kind of ["dropped", "duplicated", "reordered", "delayed"] as const) expect(network.injected[kind], kind).toBeGreaterThan(0);
+      for (const kind of FAULT_KINDS) expect(nemesis.injected.get(kind) ?? 0, kind).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
+
+/** What a client asks next: strong reads, puts (counters half the time), CAS and deletes from the version it last saw, increments. */
+function nextInput(random: () => number, client: number, n: number, lastSeen: number): ChaosInput {
+  const roll = random();
+  const value = random() < 0.5 ? String(Math.floor(random() * 100)) : `c${client}-${n}`;
+  if (roll < 0.3) return { op: "get" };
+  if (roll < 0.5) return { op: "put", value };
+  if (roll < 0.7) return { op: "cas", expected: lastSeen, value };
+  if (roll < 0.78) return { op: "delete" };
+  if (roll < 0.85) return { op: "delete", expected: lastSeen };
+  return { op: "incr", by: Math.floor(random() * 7) - 2 };
+}
+
+/** Every region holds the primary's latest version, and the primary has recorded each acknowledgement. */
+async function convergedEverywhere(ref: KeyRef): Promise<boolean> {
+  const { version } = await placement.primary(ref).replicationStatus();
+  const [held, acked] = await Promise.all([heldVersions(ref), ackedVersions(ref)]);
+  return held.every((v) => v === version) && acked.every((v) => v === version);
+}
