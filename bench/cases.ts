@@ -1,0 +1,143 @@
+import { VALUE_SIZES, valueOf, type ValueSize } from "./baselines/values";
+import { put, type Tier } from "./geocache-api";
+import type { RequestSpec } from "./load/protocol";
+
+/** The baselines, each a worker of its own under `bench/baselines/`. */
+export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api"] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+/** geocache as configured in wrangler.toml, with the edge tier off, and with one region. */
+export const GEOCACHE_WORKERS = ["geocache", "geocache-edge-off", "geocache-one-region"] as const;
+export type WorkerName = BaselineName | (typeof GEOCACHE_WORKERS)[number];
+
+/** What each case measures, by kind, whatever its size. */
+export type CaseKind =
+  | BaselineName
+  | "eventual-edge"
+  | "eventual-replica"
+  | "eventual-quiet"
+  | "strong"
+  | "bounded"
+  | "put-1"
+  | "put-9"
+  | "incr"
+  | "mget-10";
+
+export interface BenchCase {
+  /** `<kind>/<size>`, or the kind alone for a case without a value size. */
+  id: string;
+  kind: CaseKind;
+  label: string;
+  size: ValueSize | null;
+  worker: WorkerName;
+  request: RequestSpec;
+  /** Runs before each warm-up: writes what the case must find in place. */
+  prepare?: (origin: string) => Promise<void>;
+  /** The case writes: replication must go quiet before the next case runs. */
+  writes?: boolean;
+  /** The tier that should serve the case's reads (checked from /v1/stats). */
+  expectTier?: Tier;
+}
+
+export const CASE_LABELS: Record<CaseKind, string> = {
+  bare: "baseline: bare Hono constant",
+  "object-rpc": "baseline: one Durable Object RPC",
+  "workers-kv": "baseline: Workers KV read",
+  "cache-api": "baseline: caches.default hit",
+  "eventual-edge": "eventual read, edge tier",
+  "eventual-replica": "eventual read, replica (edge off)",
+  "eventual-quiet": "eventual read, key quiet > 3 s (edge on)",
+  strong: "strong read",
+  bounded: "bounded read, revalidates (max 0 ms)",
+  "put-1": "PUT, 1 region",
+  "put-9": "PUT, 9 regions",
+  incr: "incr",
+  "mget-10": "mget of 10 keys",
+};
+
+/** Writes cycle through this many keys, so that no one primary serializes a case. */
+export const WRITE_KEYS = 100;
+
+const SIZES = Object.keys(VALUE_SIZES) as ValueSize[];
+const encoder = new TextEncoder();
+const keyPath = (key: string) => `/v1/keys/${encodeURIComponent(key)}`;
+const readKey = (size: ValueSize) => `bench-read-${size}`;
+const mgetKeys = (size: ValueSize) => Array.from({ length: 10 }, (_, i) => `bench-mget-${size}-${i}`);
+const writePaths = (prefix: string, suffix = "") => Array.from({ length: WRITE_KEYS }, (_, i) => `${keyPath(`${prefix}-${i}`)}${suffix}`);
+
+function readCase(kind: CaseKind, worker: WorkerName, size: ValueSize, headers: Record<string, string>, expectTier: Tier, key = readKey(size)): BenchCase {
+  return { id: `${kind}/${size}`, kind, label: CASE_LABELS[kind], size, worker, request: { method: "GET", paths: [keyPath(key)], headers }, expectTier };
+}
+
+function writeCase(kind: "put-1" | "put-9", worker: WorkerName, size: ValueSize): BenchCase {
+  const request: RequestSpec = {
+    method: "PUT",
+    paths: writePaths(`bench-${kind}-${size}`),
+    headers: { "Content-Type": "application/octet-stream" },
+    body: new Uint8Array(valueOf(size)),
+  };
+  return { id: `${kind}/${size}`, kind, label: CASE_LABELS[kind], size, worker, request, writes: true };
+}
+
+/**
+ * Every case of the benchmark: the four baselines and geocache's reads and
+ * writes, at 100 B and 64 KiB. The edge tier holds a copy only while it is
+ * younger than `EDGE_CACHE_MAX_AGE_MS` (3 s) by its `confirmedAt`, so the
+ * edge cases write their keys afresh just before they run.
+ */
+export function benchCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const size of SIZES) {
+    for (const baseline of BASELINES) {
+      cases.push({
+        id: `${baseline}/${size}`,
+        kind: baseline,
+        label: CASE_LABELS[baseline],
+        size,
+        worker: baseline,
+        request: { method: "GET", paths: [`/value/${size}`] },
+      });
+    }
+    const eventual = { "X-Consistency": "eventual" };
+    cases.push({ ...readCase("eventual-edge", "geocache", size, eventual, "edge"), prepare: (origin) => put(origin, readKey(size), new Uint8Array(valueOf(size))).then(() => undefined) });
+    cases.push(readCase("eventual-replica", "geocache-edge-off", size, eventual, "replica"));
+    cases.push(readCase("strong", "geocache", size, { "X-Consistency": "strong" }, "primary"));
+    cases.push(readCase("bounded", "geocache", size, { "X-Max-Staleness": "0" }, "replica"));
+    cases.push(writeCase("put-1", "geocache-one-region", size));
+    cases.push(writeCase("put-9", "geocache", size));
+    cases.push({
+      id: `mget-10/${size}`,
+      kind: "mget-10",
+      label: CASE_LABELS["mget-10"],
+      size,
+      worker: "geocache",
+      request: {
+        method: "POST",
+        paths: ["/v1/mget"],
+        headers: { "Content-Type": "application/json" },
+        body: encoder.encode(JSON.stringify({ keys: mgetKeys(size), consistency: "eventual" })),
+      },
+      prepare: async (origin) => {
+        await Promise.all(mgetKeys(size).map((key) => put(origin, key, new Uint8Array(valueOf(size)))));
+      },
+      expectTier: "edge",
+    });
+  }
+  cases.push({ ...readCase("eventual-quiet", "geocache", "small", { "X-Consistency": "eventual" }, "replica", "bench-quiet-small"), id: "eventual-quiet/small" });
+  cases.push({
+    id: "incr",
+    kind: "incr",
+    label: CASE_LABELS.incr,
+    size: null,
+    worker: "geocache",
+    request: { method: "POST", paths: writePaths("bench-incr", "/incr"), headers: { "Content-Type": "application/json" }, body: encoder.encode('{"by":1}') },
+    writes: true,
+  });
+  return cases;
+}
+
+/** Writes, once before the rounds, every key a read case expects to find in each geocache worker. */
+export async function seedGeocache(origin: string): Promise<void> {
+  await Promise.all(SIZES.map((size) => put(origin, readKey(size), new Uint8Array(valueOf(size)))));
+  await put(origin, "bench-quiet-small", new Uint8Array(valueOf("small")));
+}

@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** The tiers a geocache read is served by. */
+export type Tier = "edge" | "replica" | "primary";
+export type TierCounts = Record<Tier, number>;
+
+const keyUrl = (origin: string, key: string) => `${origin}/v1/keys/${encodeURIComponent(key)}`;
+
+/** Writes a value and answers its version; throws on anything but 200. */
+export async function put(origin: string, key: string, value: Uint8Array): Promise<number> {
+  const answer = await fetch(keyUrl(origin, key), {
+    method: "PUT",
+    body: Buffer.from(value),
+    headers: { "Content-Type": "application/octet-stream" },
+  });
+  const text = await answer.text();
+  if (answer.status !== 200) throw new Error(`PUT ${key} answered ${answer.status}: ${text}`);
+  return (JSON.parse(text) as { version: number }).version;
+}
+
+interface RegionFigures {
+  replication: { applied: number };
+  reads: { byTier: TierCounts };
+}
+
+async function regionFigures(origin: string): Promise<Record<string, RegionFigures>> {
+  const answer = await fetch(`${origin}/v1/stats`);
+  if (answer.status !== 200) throw new Error(`/v1/stats answered ${answer.status}`);
+  return ((await answer.json()) as { regions: Record<string, RegionFigures> }).regions;
+}
+
+/** Reads counted so far by the tier that served them, over every region. */
+export async function readsByTier(origin: string): Promise<TierCounts> {
+  const totals: TierCounts = { edge: 0, replica: 0, primary: 0 };
+  for (const figures of Object.values(await regionFigures(origin))) {
+    for (const tier of Object.keys(totals) as Tier[]) totals[tier] += figures.reads.byTier[tier] ?? 0;
+  }
+  return totals;
+}
+
+/** The reads counted between two tallies, by tier. */
+export function tierDelta(before: TierCounts, after: TierCounts): TierCounts {
+  return { edge: after.edge - before.edge, replica: after.replica - before.replica, primary: after.primary - before.primary };
+}
+
+/**
+ * Waits until replication has gone quiet (no replica applied anything for
+ * `quietMs`), at most `limitMs`, so the pushes of one case's writes do not
+ * run during the next case. Answers how long it waited.
+ */
+export async function replicationQuiet(origin: string, quietMs = 300, limitMs = 15_000): Promise<number> {
+  const started = performance.now();
+  const applied = async () => Object.values(await regionFigures(origin)).reduce((sum, r) => sum + r.replication.applied, 0);
+  let last = await applied();
+  while (performance.now() - started < limitMs) {
+    await sleep(quietMs);
+    const now = await applied();
+    if (now === last) break;
+    last = now;
+  }
+  return performance.now() - started;
+}

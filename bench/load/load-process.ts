@@ -1,0 +1,27 @@
+/**
+ * The benchmark's load generator, a process of its own (forked by
+ * `load-client.ts`), so that sending requests and counting answers never
+ * shares a thread with the orchestration. It runs one job at a time.
+ */
+import { isolateHeap } from "./isolate-heap";
+import type { FromLoadProcess, Job, JobResult, ToLoadProcess } from "./protocol";
+import { runLoad } from "./run-load";
+import { writesUnderReads } from "./writes-under-reads";
+
+function perform(job: Job): Promise<JobResult> {
+  switch (job.kind) {
+    case "load":
+      return runLoad(job);
+    case "writes-under-reads":
+      return writesUnderReads(job);
+    case "heap":
+      return isolateHeap(job);
+  }
+}
+
+process.on("message", (message: ToLoadProcess) => {
+  perform(message.job).then(
+    (result) => process.send!({ id: message.id, result } satisfies FromLoadProcess),
+    (error: unknown) => process.send!({ id: message.id, error: String((error as Error)?.stack ?? error) } satisfies FromLoadProcess),
+  );
+});

@@ -1,0 +1,92 @@
+/**
+ * The messages between the benchmark and its load process: one job at a
+ * time, each answered with its figures.
+ */
+
+/** One HTTP request of a load: where it goes and what it carries. */
+export interface RequestSpec {
+  method: "GET" | "PUT" | "POST";
+  /** Paths to cycle through in order (one path: every request the same). */
+  paths: string[];
+  headers?: Record<string, string>;
+  /** The body of every request, if any. */
+  body?: Uint8Array;
+}
+
+/** A closed loop (as fast as answers come) or an open one at a fixed rate, bounded in time and count. */
+export interface LoadJob {
+  kind: "load";
+  origin: string;
+  request: RequestSpec;
+  connections: number;
+  durationMs: number;
+  maxRequests: number;
+  /** Requests per second over all connections; absent: as fast as the server answers. */
+  rate?: number;
+}
+
+/** Writes at a fixed rate over a set of keys while reads run, sampling how soon a replica serves each write. */
+export interface WritesUnderReadsJob {
+  kind: "writes-under-reads";
+  origin: string;
+  /** The reads measured; absent: writes alone. */
+  reads?: LoadJob;
+  writes: {
+    keys: string[];
+    ratePerSecond: number;
+    durationMs: number;
+    value: Uint8Array;
+    region: string;
+    /** Every n-th write is followed until this many regions' replicas serve it (polls spaced by `pollGapMs`). */
+    sampleEvery: number;
+    probeRegions: string[];
+    pollGapMs: number;
+  };
+}
+
+/** A figure of the worker's isolate through the V8 inspector: its heap after a full collection. */
+export interface HeapJob {
+  kind: "heap";
+  inspectorPort: number;
+  /** The target whose title contains this (a worker's name). */
+  target: string;
+}
+
+export type Job = LoadJob | WritesUnderReadsJob | HeapJob;
+
+/** Latency figures in ms over every answer counted. */
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+export interface LoadResult {
+  /** Answers with a 2xx status. */
+  ok: number;
+  /** Answers with any other status, and connection errors and timeouts. */
+  failed: number;
+  statuses: Record<string, number>;
+  elapsedMs: number;
+  /** 2xx answers per second. */
+  throughput: number;
+  latency: LatencyFigures;
+}
+
+export interface WritesUnderReadsResult {
+  reads: LoadResult | null;
+  writes: { sent: number; ok: number; failed: number; latency: LatencyFigures; achievedRate: number };
+  /** ms from a write's answer until a replica served it, one sample per followed write and region. */
+  visibility: { samplesMs: number[]; unseen: number; p50: number; p99: number; max: number };
+}
+
+export interface HeapResult {
+  usedBytes: number;
+  totalBytes: number;
+}
+
+export type JobResult = LoadResult | WritesUnderReadsResult | HeapResult;
+
+export type ToLoadProcess = { id: number; job: Job };
+export type FromLoadProcess = { id: number; result?: JobResult; error?: string };

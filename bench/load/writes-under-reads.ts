@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { percentile, sorted } from "../../scripts/measure/stats";
+import { latencyFigures } from "./latency";
+import type { WritesUnderReadsJob, WritesUnderReadsResult } from "./protocol";
+import { runLoad } from "./run-load";
+
+/** A replica that has not served a followed write after this long counts it as unseen. */
+const VISIBILITY_GIVE_UP_MS = 5_000;
+
+const keyPath = (key: string) => `/v1/keys/${encodeURIComponent(key)}`;
+
+/** Polls a region's replica (eventual reads) until it serves `version` or newer; ms after `answeredAt`, or null. */
+async function visibleAfter(origin: string, key: string, region: string, version: number, answeredAt: number, gapMs: number) {
+  for (;;) {
+    const answer = await fetch(origin + keyPath(key), { headers: { "X-Region": region, "X-Consistency": "eventual" } });
+    await answer.arrayBuffer();
+    if (Number(answer.headers.get("X-Version") ?? 0) >= version) return performance.now() - answeredAt;
+    if (performance.now() - answeredAt > VISIBILITY_GIVE_UP_MS) return null;
+    if (gapMs > 0) await sleep(gapMs);
+  }
+}
+
+/**
+ * Writes at a fixed rate (each write sent on its schedule, whatever the
+ * answers of earlier ones), cycling through the keys, while the reads of
+ * `job.reads` run; every `sampleEvery`-th write is followed in one of the
+ * probe regions until that replica serves it.
+ */
+export async function writesUnderReads(job: WritesUnderReadsJob): Promise<WritesUnderReadsResult> {
+  const { writes } = job;
+  const reads = job.reads ? runLoad(job.reads) : null;
+  const latencies: number[] = [];
+  const visibility: number[] = [];
+  let unseen = 0;
+  let failed = 0;
+  const inflight = new Set<Promise<void>>();
+  const value = Buffer.from(writes.value);
+  const total = Math.floor((writes.ratePerSecond * writes.durationMs) / 1000);
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / writes.ratePerSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const key = writes.keys[i % writes.keys.length]!;
+    const sample = i % writes.sampleEvery === 0 ? writes.probeRegions[(i / writes.sampleEvery) % writes.probeRegions.length] : undefined;
+    const write = (async () => {
+      const sent = performance.now();
+      const answer = await fetch(job.origin + keyPath(key), {
+        method: "PUT",
+        body: value,
+        headers: { "X-Region": writes.region, "Content-Type": "application/octet-stream" },
+      });
+      const text = await answer.text();
+      const answeredAt = performance.now();
+      if (answer.status !== 200) {
+        failed++;
+        return;
+      }
+      latencies.push(answeredAt - sent);
+      if (sample === undefined) return;
+      const { version } = JSON.parse(text) as { version: number };
+      const ms = await visibleAfter(job.origin, key, sample, version, answeredAt, writes.pollGapMs);
+      if (ms === null) unseen++;
+      else visibility.push(ms);
+    })().catch(() => {
+      failed++;
+    });
+    inflight.add(write);
+    void write.finally(() => inflight.delete(write));
+  }
+  const sentIn = performance.now() - started;
+  await Promise.all(inflight);
+  const seen = sorted(visibility);
+  return {
+    reads: reads ? await reads : null,
+    writes: {
+      sent: total,
+      ok: latencies.length,
+      failed,
+      latency: latencyFigures(latencies),
+      achievedRate: (total / Math.max(sentIn, 1)) * 1000,
+    },
+    visibility: { samplesMs: seen, unseen, p50: percentile(seen, 50), p99: percentile(seen, 99), max: seen.at(-1) ?? Number.NaN },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The benchmark's results for people: the text table for the terminal and
+ * the Markdown for the README, from the same rows.
+ */
+import { formatMs, renderTable } from "../scripts/measure/table";
+import { BASELINES, type BaselineName } from "./cases";
+import type { ReplicaMemoryFigures } from "./replica-memory";
+import type { CaseSummary, TargetResult } from "./summary";
+import type { UnderWritesFigures } from "./under-writes";
+
+/** Everything one run measured, as written to the JSON file. */
+export interface BenchResults {
+  startedAt: string;
+  machine: string;
+  settings: { rounds: number; warmupMs: number; durationMs: number; connections: number; quick: boolean };
+  cases: CaseSummary[];
+  targets: TargetResult[];
+  underWrites: UnderWritesFigures | null;
+  replicaMemory: ReplicaMemoryFigures | null;
+}
+
+const BASELINE_COLUMNS: Record<BaselineName, string> = { bare: "× bare", "object-rpc": "× DO", "workers-kv": "× KV", "cache-api": "× cache" };
+
+export const TABLE_HEADERS = ["case", "size", "req/s", "p50 ms", "p99 ms", "CPU µs/req", ...BASELINES.map((b) => BASELINE_COLUMNS[b]), "targets"];
+
+const SIZE_NAMES = { small: "100 B", large: "64 KiB" } as const;
+
+/** A ratio as "0.87", "–" when there is none. */
+export function formatRatio(ratio: number | undefined): string {
+  return ratio === undefined || !Number.isFinite(ratio) ? "–" : ratio.toFixed(2);
+}
+
+function targetCell(results: readonly TargetResult[]): string {
+  return results.map((t) => `${t.met ? "✓" : "✗"} ≥${t.min}× ${BASELINE_COLUMNS[t.baseline].slice(2)}`).join(", ");
+}
+
+/** One row per case: its throughput, latency, ratios to each baseline and its targets (✓ met, ✗ missed). */
+export function caseRows(cases: readonly CaseSummary[], targets: readonly TargetResult[]): string[][] {
+  return cases.map((c) => [
+    c.label + (c.servedBy && c.kind !== "strong" ? ` [${servedByText(c.servedBy)}]` : "") + (c.failed ? ` (${c.failed} failed)` : ""),
+    c.size ? SIZE_NAMES[c.size] : "",
+    Number.isFinite(c.throughput) ? String(Math.round(c.throughput)) : "–",
+    formatMs(c.p50),
+    formatMs(c.p99),
+    Number.isFinite(c.cpuUsPerRequest) ? String(Math.round(c.cpuUsPerRequest)) : "–",
+    ...BASELINES.map((b) => (c.kind === b ? "" : formatRatio(c.ratios[b]))),
+    targetCell(targets.filter((t) => t.caseId === c.id)),
+  ]);
+}
+
+/** Reads by tier as "edge 98%, replica 2%", largest first. */
+export function servedByText(servedBy: NonNullable<CaseSummary["servedBy"]>): string {
+  return Object.entries(servedBy)
+    .sort((a, b) => b[1] - a[1])
+    .map(([tier, share]) => `${tier} ${Math.round(share * 100)}%`)
+    .join(", ");
+}
+
+/** The lines after the table: writes under load, visibility and the replica's memory, each with its target. */
+export function figureLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  const w = results.underWrites;
+  if (w) {
+    const ratioMet = w.p99Ratio <= 1.2;
+    const visibilityMet = w.visibility.p99 <= 50;
+    lines.push(
+      `Eventual reads (replica, ${w.readsPerSecond}/s over ${w.keys.toLocaleString("en")} keys): p50 ${formatMs(w.readsAlone.p50)} ms, p99 ${formatMs(w.readsAlone.p99)} ms alone; ` +
+        `p50 ${formatMs(w.readsUnderWrites.p50)} ms, p99 ${formatMs(w.readsUnderWrites.p99)} ms while writes run at ${w.writesPerSecond}/s ` +
+        `(achieved ${Math.round(w.writes.achievedRate)}/s, write p50 ${formatMs(w.writes.p50)} ms, p99 ${formatMs(w.writes.p99)} ms): ` +
+        `p99 × ${w.p99Ratio.toFixed(2)} ${ratioMet ? "✓" : "✗"} (target ≤ 1.2×).`,
+      `Replication visibility at ${w.writesPerSecond} writes/s (write answered → replica serves it, ${w.visibility.samples} samples over 9 regions${w.visibility.unseen ? `, ${w.visibility.unseen} unseen after 5 s` : ""}): ` +
+        `p50 ${formatMs(w.visibility.p50)} ms, p99 ${formatMs(w.visibility.p99)} ms, max ${formatMs(w.visibility.max)} ms ${visibilityMet ? "✓" : "✗"} (target p99 ≤ 50 ms).`,
+    );
+  }
+  const m = results.replicaMemory;
+  if (m) {
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    lines.push(
+      `A replica holding ${m.keys.toLocaleString("en")} keys of ${m.valueBytes} B: V8 heap ${mib(m.heapBytes.empty)} → ${mib(m.heapBytes.full)} MiB (+${Math.round(m.heapBytes.delta / 1024)} KiB); ` +
+        `workerd resident memory +${mib(m.rssBytes.delta)} MiB (SQLite's page cache); SQLite on disk ${mib(m.storageBytes)} MiB (${Math.round(m.storageBytes / m.keys)} B per key).`,
+    );
+  }
+  return lines;
+}
+
+/** The terminal report: the table, the figures and the targets missed. */
+export function terminalReport(results: BenchResults): string {
+  const missed = results.targets.filter((t) => !t.met);
+  return [
+    renderTable(TABLE_HEADERS, caseRows(results.cases, results.targets)),
+    "",
+    ...figureLines(results),
+    "",
+    missed.length ? `Targets missed (${missed.length} of ${results.targets.length}):` : `All ${results.targets.length} throughput targets met.`,
+    ...missed.map((t) => `  ✗ ${t.caseId}: ${t.text}: ${formatRatio(t.ratio)}×`),
+    "",
+    `${results.machine}; ${results.settings.rounds} rounds of ${results.settings.durationMs} ms per case (after ${results.settings.warmupMs} ms of warm-up), ${results.settings.connections} connections.`,
+  ].join("\n");
+}
+
+/** The same table in Markdown, for the README, with the machine it ran on. */
+export function markdownReport(results: BenchResults): string {
+  const escape = (cell: string) => cell.replace(/\|/g, "\\|");
+  const row = (cells: string[]) => `| ${cells.map(escape).join(" | ")} |`;
+  return [
+    row(TABLE_HEADERS),
+    row(TABLE_HEADERS.map(() => "---")),
+    ...caseRows(results.cases, results.targets).map(row),
+    "",
+    ...figureLines(results).map((line) => `${line}\n`),
+    `Measured ${results.startedAt.slice(0, 10)} on ${results.machine}: ${results.settings.rounds} alternating rounds of ${results.settings.durationMs / 1000} s per case, ` +
+      `${results.settings.connections} connections, medians over rounds; ratios pair each case with the baseline of the same size in the same round.`,
+  ].join("\n");
+}

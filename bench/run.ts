@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: geocache's reads and writes against four baselines, in
+ * one run, in the same runtime, on 127.0.0.1.
+ *
+ *   npx tsx bench/run.ts            # the full run (about 8 minutes on 2 cores)
+ *   npx tsx bench/run.ts --quick    # a smoke run (about a minute)
+ *   options: --rounds N  --duration MS  --warmup MS  --connections N  --only TEXT  --out FILE
+ *            --no-under-writes  --no-memory
+ *
+ * Writes the table to the terminal, every figure to bench/results/latest.json
+ * and the README's table to bench/results/latest.md.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { describeMachine } from "../scripts/measure/machine";
+import { BASELINES, benchCases, GEOCACHE_WORKERS, seedGeocache, type WorkerName } from "./cases";
+import { startLoadProcess } from "./load/load-client";
+import { measureReplicaMemory } from "./replica-memory";
+import { markdownReport, terminalReport, type BenchResults } from "./report";
+import { runRounds } from "./rounds";
+import { startWorker, type BenchWorker } from "./runtime/start-worker";
+import { evaluateTargets, summarizeCases } from "./summary";
+import { measureUnderWrites } from "./under-writes";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+    only: { type: "string" },
+    out: { type: "string", default: "bench/results/latest.json" },
+    "no-under-writes": { type: "boolean", default: false },
+    "no-memory": { type: "boolean", default: false },
+  },
+});
+
+const quick = values.quick!;
+const settings = {
+  rounds: Number(values.rounds ?? (quick ? 1 : 4)),
+  warmupMs: Number(values.warmup ?? (quick ? 300 : 500)),
+  // The edge cases must finish within 3 s of writing their keys (see cases.ts): warm-up + run stay under it.
+  durationMs: Number(values.duration ?? (quick ? 700 : 2_000)),
+  connections: Number(values.connections ?? 10),
+  quick,
+};
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The geocache settings of each geocache worker, over wrangler.toml's. */
+const GEOCACHE_VARS: Record<(typeof GEOCACHE_WORKERS)[number], Record<string, string>> = {
+  geocache: {},
+  "geocache-edge-off": { EDGE_CACHE_MAX_AGE_MS: "0" },
+  "geocache-one-region": { REGIONS: "enam" },
+};
+
+const startedAt = new Date().toISOString();
+const workers = new Map<WorkerName, BenchWorker>();
+const load = startLoadProcess();
+try {
+  progress("starting the baselines and geocache …");
+  for (const name of BASELINES) workers.set(name, await startWorker(name, `bench/baselines/${name}/wrangler.toml`));
+  for (const name of GEOCACHE_WORKERS) {
+    workers.set(name, await startWorker(name, "wrangler.toml", { vars: { ANONYMOUS_ACCESS: "admin", ...GEOCACHE_VARS[name] } }));
+  }
+  for (const name of ["workers-kv", "cache-api"] as const) {
+    const answer = await fetch(`${workers.get(name)!.url}/seed`, { method: "POST" });
+    if (answer.status !== 200) throw new Error(`seeding ${name} answered ${answer.status}`);
+  }
+  for (const name of GEOCACHE_WORKERS) await seedGeocache(workers.get(name)!.url);
+
+  // --only keeps the baselines, which every ratio needs.
+  const cases = benchCases().filter((c) => !values.only || c.id.includes(values.only) || (BASELINES as readonly string[]).includes(c.kind));
+  const samples = await runRounds(cases, workers, load, { ...settings, maxRequests: 200_000 }, progress);
+  const summaries = summarizeCases(cases, samples);
+
+  const underWrites = values["no-under-writes"]
+    ? null
+    : await measureUnderWrites(
+        workers.get("geocache-edge-off")!.url,
+        load,
+        { rounds: quick ? 1 : 3, phaseMs: quick ? 2_000 : 5_000, keys: 1_000, writesPerSecond: 200, readsPerSecond: 500, connections: settings.connections },
+        progress,
+      );
+  for (const worker of workers.values()) await worker.stop();
+  workers.clear();
+  const replicaMemory = values["no-memory"] ? null : await measureReplicaMemory(load, quick ? 10_000 : 100_000);
+
+  const results: BenchResults = {
+    startedAt,
+    machine: describeMachine(),
+    settings,
+    cases: summaries,
+    targets: evaluateTargets(summaries),
+    underWrites,
+    replicaMemory,
+  };
+  await mkdir(dirname(values.out!), { recursive: true });
+  await writeFile(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(values.out!.replace(/\.json$/, ".md"), `${markdownReport(results)}\n`);
+  console.log(`\n${terminalReport(results)}\n\nwritten: ${values.out} and ${values.out!.replace(/\.json$/, ".md")}`);
+} finally {
+  for (const worker of workers.values()) await worker.stop().catch(() => undefined);
+  load.stop();
+}

@@ -1,0 +1,126 @@
+import { LOCATION_HINTS } from "../durable-objects/topology";
+import { valueOf } from "./baselines/values";
+import { put, replicationQuiet } from "./geocache-api";
+import type { LoadProcess } from "./load/load-client";
+import type { LoadJob, WritesUnderReadsResult } from "./load/protocol";
+import { percentile, sorted } from "../scripts/measure/stats";
+import { median } from "./summary";
+
+export interface UnderWritesOptions {
+  rounds: number;
+  phaseMs: number;
+  keys: number;
+  writesPerSecond: number;
+  readsPerSecond: number;
+  connections: number;
+}
+
+export interface UnderWritesFigures {
+  keys: number;
+  writesPerSecond: number;
+  readsPerSecond: number;
+  /** Eventual reads (replica, edge off) alone, and while the writes run: medians over rounds. */
+  readsAlone: { p50: number; p99: number; throughput: number };
+  readsUnderWrites: { p50: number; p99: number; throughput: number };
+  /** p99 under writes over p99 alone (median of the per-round ratios). */
+  p99Ratio: number;
+  writes: { achievedRate: number; p50: number; p99: number; failed: number };
+  /** ms from a write's answer until one region's replica served it, pooled over rounds. */
+  visibility: { samples: number; unseen: number; p50: number; p99: number; max: number };
+}
+
+const READ_REGION = "apac";
+const WRITE_REGION = "weur";
+
+/**
+ * Eventual reads at a fixed rate over `keys` keys, measured alone and while
+ * writes run at a fixed rate over the same keys, in alternating phases
+ * (alone first in even rounds, second in odd ones). While the writes run,
+ * every tenth write is followed in one region (all nine in turn) until that
+ * region's replica serves it: replication visibility as a reader sees it.
+ * The worker runs with the edge tier off, so every read reaches a replica.
+ */
+export async function measureUnderWrites(origin: string, load: LoadProcess, options: UnderWritesOptions, progress: (line: string) => void): Promise<UnderWritesFigures> {
+  const keys = Array.from({ length: options.keys }, (_, i) => `bench-rw-${i}`);
+  const value = new Uint8Array(valueOf("small"));
+  for (let i = 0; i < keys.length; i += 50) {
+    await Promise.all(keys.slice(i, i + 50).map((key) => put(origin, key, value)));
+  }
+  await replicationQuiet(origin);
+  const reads: LoadJob = {
+    kind: "load",
+    origin,
+    request: {
+      method: "GET",
+      paths: keys.map((key) => `/v1/keys/${encodeURIComponent(key)}`),
+      headers: { "X-Consistency": "eventual", "X-Region": READ_REGION },
+    },
+    connections: options.connections,
+    durationMs: options.phaseMs,
+    maxRequests: Math.ceil((options.readsPerSecond * options.phaseMs) / 1000) + options.connections,
+    rate: options.readsPerSecond,
+  };
+  const alone: WritesUnderReadsResult["reads"][] = [];
+  const underWrites: WritesUnderReadsResult[] = [];
+  const visibility: number[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const phases = round % 2 === 0 ? (["alone", "writes"] as const) : (["writes", "alone"] as const);
+    for (const phase of phases) {
+      if (phase === "alone") {
+        const result = await load.run(reads);
+        alone.push(result);
+        progress(`round ${round + 1}/${options.rounds}  reads alone          p50 ${result.latency.p50.toFixed(1)} ms  p99 ${result.latency.p99.toFixed(1)} ms`);
+      } else {
+        const result = await load.run({
+          kind: "writes-under-reads",
+          origin,
+          reads,
+          writes: {
+            keys,
+            ratePerSecond: options.writesPerSecond,
+            durationMs: options.phaseMs,
+            value,
+            region: WRITE_REGION,
+            sampleEvery: 10,
+            probeRegions: [...LOCATION_HINTS],
+            pollGapMs: 1,
+          },
+        });
+        underWrites.push(result);
+        visibility.push(...result.visibility.samplesMs);
+        await replicationQuiet(origin);
+        progress(
+          `round ${round + 1}/${options.rounds}  reads under writes   p50 ${result.reads!.latency.p50.toFixed(1)} ms  p99 ${result.reads!.latency.p99.toFixed(1)} ms` +
+            `  writes ${Math.round(result.writes.achievedRate)}/s  visibility p50 ${result.visibility.p50.toFixed(1)} ms p99 ${result.visibility.p99.toFixed(1)} ms`,
+        );
+      }
+    }
+  }
+  const seen = sorted(visibility);
+  const readFigures = (results: { latency: { p50: number; p99: number }; throughput: number }[]) => ({
+    p50: median(results.map((r) => r.latency.p50)),
+    p99: median(results.map((r) => r.latency.p99)),
+    throughput: median(results.map((r) => r.throughput)),
+  });
+  return {
+    keys: options.keys,
+    writesPerSecond: options.writesPerSecond,
+    readsPerSecond: options.readsPerSecond,
+    readsAlone: readFigures(alone.map((r) => r!)),
+    readsUnderWrites: readFigures(underWrites.map((r) => r.reads!)),
+    p99Ratio: median(underWrites.map((r, i) => r.reads!.latency.p99 / alone[i]!.latency.p99)),
+    writes: {
+      achievedRate: median(underWrites.map((r) => r.writes.achievedRate)),
+      p50: median(underWrites.map((r) => r.writes.latency.p50)),
+      p99: median(underWrites.map((r) => r.writes.latency.p99)),
+      failed: underWrites.reduce((sum, r) => sum + r.writes.failed, 0),
+    },
+    visibility: {
+      samples: seen.length,
+      unseen: underWrites.reduce((sum, r) => sum + r.visibility.unseen, 0),
+      p50: percentile(seen, 50),
+      p99: percentile(seen, 99),
+      max: seen.at(-1) ?? Number.NaN,
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { caseRows, formatRatio, markdownReport, servedByText, type BenchResults } from "../../bench/report";
+import { evaluateTargets, median, summarizeCases, type CaseInfo, type CaseSample } from "../../bench/summary";
+
+const info = (id: string, kind: CaseInfo["kind"], size: CaseInfo["size"] = "small"): CaseInfo => ({ id, kind, label: kind, size });
+
+function sample(caseId: string, round: number, throughput: number, extra: Partial<CaseSample> = {}): CaseSample {
+  return { caseId, round, throughput, p50: 1, p99: 2, ok: throughput, failed: 0, cpuUsPerRequest: 100, ...extra };
+}
+
+describe("bench summary", () => {
+  it("takes the middle value, or the mean of the two middle ones, ignoring NaN", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+    expect(median([Number.NaN, 4])).toBe(4);
+    expect(median([])).toBeNaN();
+  });
+
+  it("pairs each round with the baseline of the same round and size before taking the median", () => {
+    const cases = [info("object-rpc/small", "object-rpc"), info("strong/small", "strong"), info("object-rpc/large", "object-rpc", "large"), info("strong/large", "strong", "large")];
+    // The machine slows down from round to round; the per-round ratio stays 0.5 for small values.
+    const samples = [
+      sample("object-rpc/small", 0, 1000),
+      sample("strong/small", 0, 500),
+      sample("object-rpc/small", 1, 600),
+      sample("strong/small", 1, 300),
+      sample("object-rpc/small", 2, 200),
+      sample("strong/small", 2, 100),
+      sample("object-rpc/large", 0, 100),
+      sample("strong/large", 0, 100),
+    ];
+    const [, strongSmall, , strongLarge] = summarizeCases(cases, samples);
+    expect(strongSmall!.ratios["object-rpc"]).toBeCloseTo(0.5);
+    expect(strongSmall!.throughput).toBe(300);
+    expect(strongSmall!.rounds).toBe(3);
+    expect(strongLarge!.ratios["object-rpc"]).toBe(1);
+    // No bare baseline was measured: no ratio to it.
+    expect(strongSmall!.ratios.bare).toBeUndefined();
+  });
+
+  it("compares a case without a size with the small baselines, and adds up the tiers that served", () => {
+    const cases = [info("bare/small", "bare"), info("incr", "incr", null), info("eventual-edge/small", "eventual-edge")];
+    const samples = [
+      sample("bare/small", 0, 400),
+      sample("incr", 0, 100),
+      sample("eventual-edge/small", 0, 200, { tiers: { edge: 90, replica: 10, primary: 0 } }),
+      sample("eventual-edge/small", 1, 200, { tiers: { edge: 100, replica: 0, primary: 0 } }),
+    ];
+    const [, incr, edge] = summarizeCases(cases, samples);
+    expect(incr!.ratios.bare).toBe(0.25);
+    expect(edge!.servedBy).toEqual({ edge: 0.95, replica: 0.05 });
+    expect(servedByText(edge!.servedBy!)).toBe("edge 95%, replica 5%");
+  });
+
+  it("judges each target at each size, and a target without its baseline as missed", () => {
+    const cases = [info("object-rpc/small", "object-rpc"), info("put-9/small", "put-9"), info("put-9/large", "put-9", "large")];
+    const samples = [sample("object-rpc/small", 0, 1000), sample("put-9/small", 0, 500), sample("put-9/large", 0, 10)];
+    const results = evaluateTargets(summarizeCases(cases, samples), [{ kind: "put-9", baseline: "object-rpc", min: 0.5, text: "put" }]);
+    expect(results.map((r) => [r.caseId, r.met])).toEqual([
+      ["put-9/small", true],
+      ["put-9/large", false],
+    ]);
+    expect(results[1]!.ratio).toBeNaN();
+  });
+
+  it("lays out a row per case with its ratios and targets, and the same rows in Markdown", () => {
+    const cases = [info("object-rpc/small", "object-rpc"), info("strong/small", "strong")];
+    const summaries = summarizeCases(cases, [sample("object-rpc/small", 0, 1000), sample("strong/small", 0, 870)]);
+    const targets = evaluateTargets(summaries, [{ kind: "strong", baseline: "object-rpc", min: 0.9, text: "strong" }]);
+    const [baseline, strong] = caseRows(summaries, targets);
+    expect(baseline![7]).toBe("");
+    expect(strong!.slice(2, 7)).toEqual(["870", "1.0", "2.0", "100", "–"]);
+    expect(strong![7]).toBe("0.87");
+    expect(strong!.at(-1)).toBe("✗ ≥0.9× DO");
+    expect(formatRatio(undefined)).toBe("–");
+    const results: BenchResults = {
+      startedAt: "2026-01-02T03:04:05.000Z",
+      machine: "2 × test CPU",
+      settings: { rounds: 1, warmupMs: 0, durationMs: 1000, connections: 1, quick: true },
+      cases: summaries,
+      targets,
+      underWrites: null,
+      replicaMemory: null,
+    };
+    const markdown = markdownReport(results).split("\n");
+    expect(markdown[0]).toMatch(/^\| case \| size \| req\/s \|/);
+    expect(markdown[3]).toContain("| 870 |");
+    expect(markdown.at(-1)).toContain("2026-01-02 on 2 × test CPU");
+  });
+});
