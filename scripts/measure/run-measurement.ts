@@ -9,7 +9,7 @@ import { progressDisplay } from "./progress";
 import { buildReport, writeReport, type MeasureReport } from "./report";
 import { serviceFigures, serviceNote } from "./service-figures";
 import { formatSummaryTable } from "./table";
-import { runWorkload, type WorkloadOptions } from "./workload";
+import { runWorkload, SeedError, type WorkloadOptions } from "./workload";
 
 /** A target that cannot be measured (it does not answer, or not as geocache): reported in one line, exit status 1. */
 export class TargetError extends Error {
@@ -69,7 +69,12 @@ export async function measureService(run: MeasurementRun): Promise<{ report: Mea
   const startedAt = new Date();
   const before = await api.stats();
   const progress = progressDisplay(run.progress);
-  const result = await runWorkload(api, options, (p) => progress.update(p));
+  const result = await runWorkload(api, options, (p) => progress.update(p)).catch((error: unknown) => {
+    progress.finish();
+    if (!(error instanceof SeedError)) throw error;
+    const hint = error.status === 401 || error.status === 403 ? " (writing as callers in other regions, X-Region, needs a token with the admin scope)" : "";
+    throw new TargetError(`cannot measure ${run.url}: ${error.message}${hint}`);
+  });
   progress.finish();
   const service = serviceFigures(before, await api.stats());
 

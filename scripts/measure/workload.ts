@@ -81,6 +81,19 @@ export interface WorkloadResult {
   failures: string[];
 }
 
+/** A key's first write failed, so the run cannot start: the target refuses writes, or does not answer them. */
+export class SeedError extends Error {
+  override name = "SeedError";
+
+  constructor(
+    readonly key: string,
+    /** The answer's status; 0 when none came. */
+    readonly status: number,
+  ) {
+    super(`the first write of ${key} answered ${status || "nothing"}`);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Puts `items` in a random order, in place (Fisher–Yates). */
@@ -121,7 +134,7 @@ export async function runWorkload(
       keys.slice(i, i + 8).map(async (key, j) => {
         const writer = writers.acquire(homeOf(i + j));
         const answer = await api.put(key, value, writer.region, writer.session);
-        if (answer.status !== 200 || answer.version === null) throw new Error(`the first write of ${key} answered ${answer.status}`);
+        if (answer.status !== 200 || answer.version === null) throw new SeedError(key, answer.status);
         recorder.acknowledge(key, answer.version, answer.endedAt);
         writers.release(writer, key, answer);
       }),

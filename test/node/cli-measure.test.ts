@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MeasureReport } from "../../scripts/measure/report";
-import { closeTestServers, runCli, startTestServer, workerUrl, type TestServer } from "./client-helpers";
+import { CLIENT_DIST } from "../../client/build/build-client";
+import { apiError, closeTestServers, runCli, startTestServer, workerUrl, type TestServer } from "./client-helpers";
 
 // `geocache measure` from the built package, against the node project's
 // worker over real HTTP: a short, bounded workload (two regions, about two
@@ -137,6 +138,25 @@ describe("geocache measure: mistakes are one line and status 2, an unreachable s
     expect(run.code).toBe(1);
     expectOneLineError(run, new RegExp(`^geocache measure: cannot list the regions of ${url}: ECONNREFUSED$`));
   });
+});
+
+it("says why a service that refuses the first writes cannot be measured, status 1", async () => {
+  const refusing = await startTestServer((request) => (request.method === "PUT" ? apiError(403, "insufficient_scope") : { forward: true }));
+  const run = await runCli(["measure", "--url", refusing.url, "--keys", "1", "--regions", "weur"]);
+  expect(run.code).toBe(1);
+  expect(run.stdout.length).toBe(0);
+  expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
+    /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 403 \(.*needs a token with the admin scope\)$/,
+  );
+});
+
+it("is a bundle of its own, which the rest of the command does not load", async () => {
+  const files = await readdir(CLIENT_DIST);
+  const eager = files.filter((f) => f === "cli.js" || f.startsWith("chunk-"));
+  for (const file of eager) expect(await readFile(join(CLIENT_DIST, file), "utf8"), file).not.toContain("runWorkload");
+  const measure = await readFile(join(CLIENT_DIST, "measure.js"), "utf8");
+  expect(measure).toContain("runWorkload");
+  expect(await readFile(join(CLIENT_DIST, "cli.js"), "utf8")).toContain('import("./measure.js")');
 });
 
 describe("npm run measure", () => {
