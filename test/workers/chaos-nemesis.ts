@@ -4,7 +4,7 @@ import type { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
 import type { KeyRef } from "../../durable-objects/record";
 import type { Region } from "../../durable-objects/topology";
-import { abortObject, attachNetwork } from "./fault-helpers";
+import { abortObject, attachNetwork, wipeObject } from "./fault-helpers";
 import { inside, placement } from "./helpers";
 
 /** The faults the nemesis injects into objects and regions (message faults are the network's to count). */
@@ -12,6 +12,7 @@ export const FAULT_KINDS = [
   "primary aborted",
   "primary aborted mid-alarm",
   "replica aborted",
+  "replica storage lost",
   "alarm deleted",
   "alarm pass throws",
   "region cut off",
@@ -46,6 +47,8 @@ export async function replicateAll(refs: readonly KeyRef[]): Promise<void> {
  */
 export class Nemesis {
   readonly injected = new Map<FaultKind, number>();
+  /** The replicas whose storage was lost, as "region id". */
+  readonly wiped = new Set<string>();
   private readonly cut = new Map<Region, number>();
 
   constructor(
@@ -87,6 +90,12 @@ export class Nemesis {
       case "replica aborted":
         await abortObject(placement.replica(this.pick(placement.regions), ref), "chaos: replica aborted");
         break;
+      case "replica storage lost": {
+        const region = this.pick(placement.regions);
+        await wipeObject(placement.replica(region, ref));
+        this.wiped.add(`${region} ${placement.replica(region, ref).id.toString()}`);
+        break;
+      }
       case "alarm deleted":
         await inside(primary, (_instance: KeyPrimary, state) => state.storage.deleteAlarm());
         break;

@@ -87,10 +87,19 @@ describe("chaos", () => {
       let converged = false;
       while (!converged && performance.now() - convergeStarted < CONVERGE_BUDGET_MS) {
         await replicateAll(refs);
-        converged = (await Promise.all(refs.map((ref) => convergedEverywhere(ref)))).every(Boolean);
+        converged = (await Promise.all(refs.map((ref) => convergedEverywhere(ref, nemesis.wiped)))).every(Boolean);
         if (!converged) await sleep(50);
       }
       const convergeMs = performance.now() - convergeStarted;
+      const copiesMissing = (await Promise.all(refs.map(heldVersions))).flat().filter((v) => v === null).length;
+      // Every replica serves the latest version: a copy it holds, or one it reads from the primary for a copy it lost.
+      const servedStale: string[] = [];
+      for (const ref of refs) {
+        const { version } = await placement.primary(ref).replicationStatus();
+        (await servedVersions(ref)).forEach((served, i) => {
+          if (served !== version) servedStale.push(`${ref.key} in ${placement.regions[i]}: v${served}, latest v${version}`);
+        });
+      }
 
       // The final strong reads join the history, so the checker sees what the primaries hold.
       const finals = new Map<string, { version: number; value: string | null }>();
@@ -124,7 +133,7 @@ describe("chaos", () => {
         `chaos: seed ${SEED}; ${operations.length} operations on ${KEYS} keys by ${CLIENTS} clients in ${recordedMs.toFixed(0)} ms ` +
           `(${operations.filter((op) => op.output === undefined).length} unknown outcomes: ${[...reasons].map(([why, n]) => `${why} ×${n}`).join(", ") || "none"}; ${unexpected.length} unexpected answers; ${writesRetried} write attempts repeated with their Idempotency-Key); ` +
           `faults: ${[...kinds, ...messages].join(", ")}; acknowledged writes ${acknowledged.length}, lost ${lost.length}; ` +
-          `${converged ? `converged in all ${regions.length} regions in ${convergeMs.toFixed(0)} ms` : `NOT converged after ${convergeMs.toFixed(0)} ms`}; ` +
+          `${converged ? `converged in all ${regions.length} regions in ${convergeMs.toFixed(0)} ms (${copiesMissing} copies lost with replica storage, read from the primary when next read)` : `NOT converged after ${convergeMs.toFixed(0)} ms`}; ` +
           `linearizability ${result.verdict} (${result.violations.length} violations, ${result.steps} steps, ${result.elapsedMs.toFixed(0)} ms)`,
       );
       for (const violation of result.violations) console.log(violation.message);
@@ -133,6 +142,7 @@ describe("chaos", () => {
       expect(unexpected).toEqual([]);
       expect(lost.map((op) => chaosModel.describeOperation(op.input, op.output))).toEqual([]);
       expect(converged).toBe(true);
+      expect(servedStale).toEqual([]);
       expect(result.violations.map((v) => v.message)).toEqual([]);
       expect(result.verdict).toBe("linearizable");
       // The run was not vacuous: writes were acknowledged and every kind of message fault happened.
@@ -156,9 +166,20 @@ function nextInput(random: () => number, client: number, n: number, lastSeen: nu
   return { op: "incr", by: Math.floor(random() * 7) - 2 };
 }
 
-/** Every region holds the primary's latest version, and the primary has recorded each acknowledgement. */
-async function convergedEverywhere(ref: KeyRef): Promise<boolean> {
+/**
+ * Every region holds the primary's latest version, and the primary has
+ * recorded each acknowledgement — except that a replica whose storage was
+ * lost may hold no copy at all (never an older one) until a read or a later
+ * write fills it.
+ */
+async function convergedEverywhere(ref: KeyRef, wiped: ReadonlySet<string>): Promise<boolean> {
   const { version } = await placement.primary(ref).replicationStatus();
   const [held, acked] = await Promise.all([heldVersions(ref), ackedVersions(ref)]);
-  return held.every((v) => v === version) && acked.every((v) => v === version);
+  const lostCopy = (i: number) => wiped.has(`${placement.regions[i]} ${placement.replica(placement.regions[i]!, ref).id.toString()}`);
+  return held.every((v, i) => v === version || (v === null && lostCopy(i))) && acked.every((v) => v === version);
+}
+
+/** What each region's replica serves for the key now: the versions, in `placement.regions` order. */
+async function servedVersions(ref: KeyRef): Promise<number[]> {
+  return Promise.all(placement.regions.map(async (region) => (await placement.replica(region, ref).read(ref, {}, region)).record.version));
 }

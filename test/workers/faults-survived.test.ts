@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
 import type { WriteOutcome } from "../../durable-objects/write";
-import { abortObject, ackedVersions, attachNetwork, faultsOf, instantNetwork, storedAlarm } from "./fault-helpers";
+import { abortObject, ackedVersions, attachNetwork, faultsOf, instantNetwork, storedAlarm, wipeObject } from "./fault-helpers";
 import { call, heldVersions, inside, keyPath, placement, putText, replicate, text, uniqueRef } from "./helpers";
 
 const every = <T>(value: T) => placement.regions.map(() => value);
@@ -115,6 +115,26 @@ describe("faults a replica survives", () => {
     const read = await placement.replica("afr", ref).read(ref);
     expect(read.cache).toBe("hit");
     expect(text(read.record.value)).toBe("kept");
+  });
+
+  it("never serves an older version from a replica whose storage was lost: a read fills the copy, and the next push refills it", async () => {
+    const ref = uniqueRef("wiped");
+    await putText(ref, "v1", "weur");
+    await replicate(ref);
+    await wipeObject(placement.replica("eeur", ref));
+    expect(await placement.replica("eeur", ref).heldVersion(ref)).toBeNull();
+    // The primary still counts eeur as holding v1: only a read or the next write refills the copy.
+    expect(await ackedVersions(ref)).toEqual(every(1));
+
+    const read = await placement.replica("eeur", ref).read(ref, {}, "eeur");
+    expect(read.cache).toBe("miss");
+    expect(text(read.record.value)).toBe("v1");
+    expect(await placement.replica("eeur", ref).heldVersion(ref)).toBe(1);
+
+    await wipeObject(placement.replica("eeur", ref));
+    await putText(ref, "v2", "weur");
+    await replicate(ref);
+    expect(await heldVersions(ref)).toEqual(every(2));
   });
 
   it("brings a region cut off for a while up to date once it is restored, the retries backing off meanwhile", async () => {
