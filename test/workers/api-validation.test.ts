@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call, keyPath, placement, uniqueRef } from "./helpers";
+import { bearer } from "../support/tokens";
+import { call, keyPath, placement, replicate, uniqueRef } from "./helpers";
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -128,5 +129,38 @@ describe("input validation: a clear JSON error, and nothing changed", () => {
     expect(strong.headers.get("X-Served-By")).toBe("primary");
     expect(strong.headers.get("X-Region")).toBe("oc");
     expect(strong.headers.get("X-Staleness-Ms")).toBe("0");
+  });
+
+  it("rejects an mget body field out of range as invalid_body, not as a header", async () => {
+    const { key } = uniqueRef("mget-fields");
+    for (const fields of [{ maxStalenessMs: 86_400_001 }, { maxStalenessMs: "soon" }, { maxWaitMs: 5_001 }, { minVersions: { [key]: -1 } }]) {
+      const answer = await call("/v1/mget", { method: "POST", body: JSON.stringify({ keys: [key], ...fields }) });
+      const { error } = await expectError(answer, 400, "invalid_body");
+      expect(error.message).toMatch(/maxStalenessMs|maxWaitMs|minVersions/);
+    }
+  });
+
+  it("applies minimum versions in mget to keys named like Object.prototype members", async () => {
+    // Keys of their own tenant, so that these exact names meet no other test's writes.
+    const admin = bearer("acmeAdmin");
+    const names = ["constructor", "toString", "__proto__", "hasOwnProperty"];
+    const mget = (headers: Record<string, string>) =>
+      call("/v1/mget", { method: "POST", headers: { ...admin, ...headers }, body: JSON.stringify({ keys: names }) });
+    const byMinVersion = (await (await mget({ "X-Min-Version": "1" })).json()) as { results: { consistency: string }[] };
+    expect(byMinVersion.results.map((r) => r.consistency)).toEqual(names.map(() => "session"));
+
+    // The replicas hold an older version than the session has written: a read that ignores the session is stale.
+    let session = "";
+    const latest: number[] = [];
+    for (const name of names) {
+      const first = await call(keyPath(name), { method: "PUT", headers: { ...admin, "X-Region": "weur" }, body: "old" });
+      expect(first.status).toBe(200);
+      await replicate({ namespace: "acme", key: name });
+      const second = await call(keyPath(name), { method: "PUT", headers: { ...admin, "X-Region": "weur", ...(session ? { "X-Session": session } : {}) }, body: "new" });
+      latest.push(((await second.json()) as { version: number }).version);
+      session = second.headers.get("X-Session")!;
+    }
+    const answer = (await (await mget({ "X-Session": session, "X-Region": "oc" })).json()) as { results: { version: number; value: string }[] };
+    expect(answer.results.map((r) => [r.version, atob(r.value)])).toEqual(latest.map((version) => [version, "new"]));
   });
 });

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 interface BatchRead {
   keys: string[];
   options: ReadOptions;
-  minVersions: Record<string, number>;
+  minVersions: Map<string, number>;
 }
 
 /** Half of a surrogate pair on its own: JSON can carry one (`"\ud800"`), but it is no UTF-8 and no key. */
@@ -29,7 +29,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function optionalWhole(body: Record<string, unknown>, field: string, max: number): number | undefined {
   const value = body[field];
   if (value === undefined) return undefined;
-  return wholeNumber(`"${field}"`, typeof value === "number" ? String(value) : "not a number", 0, max);
+  return wholeNumber(`"${field}"`, typeof value === "number" ? String(value) : "not a number", 0, max, "invalid_body");
 }
 
 /** `{"keys":[...], "consistency", "maxStalenessMs", "minVersions", "maxWaitMs"}`; headers give defaults. */
@@ -55,13 +55,15 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
   if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
     throw new ApiError(400, "invalid_consistency", 'bounded reads need "maxStalenessMs"');
   }
-  const minVersions: Record<string, number> = {};
+  // A Map, not an object: keys such as "constructor" or "__proto__" must not reach Object.prototype.
+  const minVersions = new Map<string, number>();
   const given = body.minVersions ?? {};
   if (typeof given !== "object" || given === null || Array.isArray(given)) {
     throw new ApiError(400, "invalid_body", '"minVersions" must be an object of key → version');
   }
   for (const [key, version] of Object.entries(given)) {
-    minVersions[key] = wholeNumber(`minVersions["${key}"]`, typeof version === "number" ? String(version) : "?", 0, Number.MAX_SAFE_INTEGER);
+    const raw = typeof version === "number" ? String(version) : "?";
+    minVersions.set(key, wholeNumber(`minVersions["${key}"]`, raw, 0, Number.MAX_SAFE_INTEGER, "invalid_body"));
   }
   return { keys: keys as string[], options, minVersions };
 });
@@ -84,7 +86,7 @@ mget.post("/mget", batchBody, async (c) => {
     keys.map(async (key) => {
       const ref = { namespace: c.var.principal.namespace, key };
       const id = entryId(ref.namespace, key);
-      const read = resolveRead({ ...options, minVersion: minVersions[key] ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
+      const read = resolveRead({ ...options, minVersion: minVersions.get(key) ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
       try {
         const served = await serveRead(settings, ref, c.var.region, read, (work) => c.executionCtx.waitUntil(work));
         session.observe(id, served.record.version);
