@@ -163,4 +163,14 @@ describe("input validation: a clear JSON error, and nothing changed", () => {
     const answer = (await (await mget({ "X-Session": session, "X-Region": "oc" })).json()) as { results: { version: number; value: string }[] };
     expect(answer.results.map((r) => [r.version, atob(r.value)])).toEqual(latest.map((version) => [version, "new"]));
   });
+
+  it("rejects an incr whose \"by\" is present but no integer, null included, and counts 1 when it is absent", async () => {
+    const { key } = uniqueRef("incr-by");
+    for (const body of ['{"by":null}', '{"by":"2"}', '{"by":1.5}', '{"by":9007199254740992}']) {
+      await expectError(await call(`${keyPath(key)}/incr`, { method: "POST", body }), 400, "invalid_body");
+    }
+    expect(await stored(key)).toBe(0);
+    const absent = await call(`${keyPath(key)}/incr`, { method: "POST", body: "{}" });
+    expect(await absent.json()).toEqual({ key, value: 1, version: 1 });
+  });
 });

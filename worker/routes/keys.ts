@@ -62,7 +62,8 @@ keys.delete("/keys/:key", keyParam, writeConditions, async (c) => {
 
 /** The body of an increment: `{"by": <integer>}`, 1 when absent. */
 const incrBody = jsonBody(1_024, (body): { by: number } => {
-  const by = body.by ?? 1;
+  // Only an absent "by" means 1: null is no integer.
+  const by = body.by === undefined ? 1 : body.by;
   if (typeof by !== "number" || !Number.isSafeInteger(by)) {
     throw new ApiError(400, "invalid_body", '"by" must be a whole number within ±(2^53 − 1)');
   }
