@@ -10,7 +10,7 @@ interface ErrorBody {
 describe("TTL", () => {
   it("never serves an expired value from any tier, and the primary's alarm replicates the expiry", async () => {
     const ref = uniqueRef("ttl");
-    const put = await call(keyPath(ref.key), { method: "PUT", body: "brief", headers: { "X-TTL-Ms": "300", "X-Region": "weur" } });
+    const put = await call(keyPath(ref.key), { method: "PUT", body: "brief", headers: { "X-TTL-Ms": "2000", "X-Region": "weur" } });
     const { expiresAt } = (await put.json()) as { expiresAt: number };
     expect(expiresAt).toBeGreaterThan(Date.now());
     await replicate(ref);
