@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { GeocacheApi, READ_MODES } from "../../scripts/measure/api";
 import { buildReport, writeReport, type MeasureReport } from "../../scripts/measure/report";
+import { serviceFigures } from "../../scripts/measure/service-figures";
 import { DEFAULT_WORKLOAD, runWorkload } from "../../scripts/measure/workload";
 import { launchChromium, type HeadlessBrowser } from "../support/browser";
 
@@ -31,7 +32,9 @@ beforeAll(async () => {
     keyPrefix: `measure-report-${crypto.randomUUID()}`,
   };
   const startedAt = new Date();
-  report = buildReport(inject("baseUrl"), startedAt, options, await runWorkload(api, options));
+  const before = await api.stats();
+  const result = await runWorkload(api, options);
+  report = buildReport(inject("baseUrl"), startedAt, options, result, serviceFigures(before, await api.stats()));
   files = await writeReport(report, "reports");
   browser = await launchChromium();
 }, 60_000);
@@ -51,6 +54,15 @@ it("records every region and mode, and session reads see their own client's writ
   }
   expect(report.visibility.length).toBeGreaterThan(0);
   expect(report.reads.every((r) => r.servedBy !== null)).toBe(true);
+  // The service's own figures for the run: every region applied the run's writes and counted its reads.
+  const service = report.service!;
+  expect(service).toHaveProperty("regions");
+  for (const region of report.regions) {
+    const figures = (service as Extract<typeof service, { regions: unknown }>).regions[region]!;
+    expect(figures.applied, region).toBeGreaterThan(0);
+    expect(figures.lagMs.window.count, region).toBeGreaterThan(0);
+    expect(figures.reads.total, region).toBeGreaterThanOrEqual(report.reads.filter((r) => r.region === region).length);
+  }
 });
 
 it("opens in headless Chromium without errors and draws every chart", async () => {
@@ -84,6 +96,10 @@ it("opens in headless Chromium without errors and draws every chart", async () =
     report.regions.length,
   );
   // The heat maps: a row per region under the header, a cell per mode.
+  // The full table carries the service's lag beside the measured visibility.
+  expect(await page.$$eval("#summary-table th", (cells) => cells.map((c) => c.textContent))).toEqual(
+    expect.arrayContaining(["vis p50", "svc lag p50", "svc lag p99"]),
+  );
   for (const id of ["latency-heatmap", "stale-heatmap"]) {
     expect(await page.$$eval(`#${id} tr`, (rows) => rows.length)).toBe(report.regions.length + 1);
     expect(await page.$$eval(`#${id} td[style]`, (cells) => cells.length)).toBe(report.regions.length * READ_MODES.length);
