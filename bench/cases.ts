@@ -6,14 +6,15 @@ import type { RequestSpec } from "./load/protocol";
 export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api"] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
-/** geocache as configured in wrangler.toml, with the edge tier off, and with one region. */
-export const GEOCACHE_WORKERS = ["geocache", "geocache-edge-off", "geocache-one-region"] as const;
+/** geocache as configured in wrangler.toml; with the edge tier off; with the edge tier but not its memory tier (Cache API only); with one region. */
+export const GEOCACHE_WORKERS = ["geocache", "geocache-edge-off", "geocache-cache-api", "geocache-one-region"] as const;
 export type WorkerName = BaselineName | (typeof GEOCACHE_WORKERS)[number];
 
 /** What each case measures, by kind, whatever its size. */
 export type CaseKind =
   | BaselineName
   | "eventual-edge"
+  | "eventual-cache-api"
   | "eventual-replica"
   | "eventual-quiet"
   | "strong"
@@ -44,7 +45,8 @@ export const CASE_LABELS: Record<CaseKind, string> = {
   "object-rpc": "baseline: one Durable Object RPC",
   "workers-kv": "baseline: Workers KV read",
   "cache-api": "baseline: caches.default hit",
-  "eventual-edge": "eventual read, edge tier",
+  "eventual-edge": "eventual read, edge tier (isolate memory)",
+  "eventual-cache-api": "eventual read, edge tier (Cache API)",
   "eventual-replica": "eventual read, replica (edge off)",
   "eventual-quiet": "eventual read, key quiet > 3 s (edge on)",
   strong: "strong read",
@@ -99,7 +101,9 @@ export function benchCases(): BenchCase[] {
       });
     }
     const eventual = { "X-Consistency": "eventual" };
-    cases.push({ ...readCase("eventual-edge", "geocache", size, eventual, "edge"), prepare: (origin) => put(origin, readKey(size), new Uint8Array(valueOf(size))).then(() => undefined) });
+    const writeAfresh = (origin: string) => put(origin, readKey(size), new Uint8Array(valueOf(size))).then(() => undefined);
+    cases.push({ ...readCase("eventual-edge", "geocache", size, eventual, "edge"), prepare: writeAfresh });
+    cases.push({ ...readCase("eventual-cache-api", "geocache-cache-api", size, eventual, "edge"), prepare: writeAfresh });
     cases.push(readCase("eventual-replica", "geocache-edge-off", size, eventual, "replica"));
     cases.push(readCase("strong", "geocache", size, { "X-Consistency": "strong" }, "primary"));
     cases.push(readCase("bounded", "geocache", size, { "X-Max-Staleness": "0" }, "replica"));

@@ -6,13 +6,16 @@ export type TierCounts = Record<Tier, number>;
 
 const keyUrl = (origin: string, key: string) => `${origin}/v1/keys/${encodeURIComponent(key)}`;
 
-/** Writes a value and answers its version; throws on anything but 200. */
+/**
+ * Writes a value and answers its version; throws on anything but 200. A
+ * connection closed under the request (a kept-alive socket the server had
+ * just closed) is tried again, twice at most: writing the same bytes again
+ * changes nothing the benchmark reads.
+ */
 export async function put(origin: string, key: string, value: Uint8Array): Promise<number> {
-  const answer = await fetch(keyUrl(origin, key), {
-    method: "PUT",
-    body: Buffer.from(value),
-    headers: { "Content-Type": "application/octet-stream" },
-  });
+  const send = () =>
+    fetch(keyUrl(origin, key), { method: "PUT", body: Buffer.from(value), headers: { "Content-Type": "application/octet-stream" } });
+  const answer = await send().catch(send).catch(send);
   const text = await answer.text();
   if (answer.status !== 200) throw new Error(`PUT ${key} answered ${answer.status}: ${text}`);
   return (JSON.parse(text) as { version: number }).version;

@@ -1,8 +1,8 @@
 import { readdir, stat, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadProcess } from "./load/load-client";
+import { freePort } from "./runtime/free-port";
 import { rssBytes } from "./runtime/process-figures";
 import { startWorker } from "./runtime/start-worker";
 
@@ -16,14 +16,6 @@ export interface ReplicaMemoryFigures {
   /** The replica's SQLite files on disk. */
   storageBytes: number;
   fillMs: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function bytesUnder(dir: string): Promise<number> {

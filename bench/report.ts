@@ -12,6 +12,10 @@ import type { UnderWritesFigures } from "./under-writes";
 export interface BenchResults {
   startedAt: string;
   machine: string;
+  /** The code measured: `git describe --always --dirty`. */
+  commit: string;
+  /** The machine's 1-minute load average when the run started and ended (other work on it shows here). */
+  loadAverage: { start: number; end: number };
   settings: { rounds: number; warmupMs: number; durationMs: number; connections: number; quick: boolean };
   cases: CaseSummary[];
   targets: TargetResult[];
@@ -66,7 +70,7 @@ export function figureLines(results: BenchResults): string[] {
     lines.push(
       `Eventual reads (replica, ${w.readsPerSecond}/s over ${w.keys.toLocaleString("en")} keys): p50 ${formatMs(w.readsAlone.p50)} ms, p99 ${formatMs(w.readsAlone.p99)} ms alone; ` +
         `p50 ${formatMs(w.readsUnderWrites.p50)} ms, p99 ${formatMs(w.readsUnderWrites.p99)} ms while writes run at ${w.writesPerSecond}/s ` +
-        `(achieved ${Math.round(w.writes.achievedRate)}/s, write p50 ${formatMs(w.writes.p50)} ms, p99 ${formatMs(w.writes.p99)} ms): ` +
+        `(answered ${Math.round(w.writes.achievedRate)}/s${w.writes.skipped ? `, ${w.writes.skipped} not sent with 64 unanswered` : ""}, write p50 ${formatMs(w.writes.p50)} ms, p99 ${formatMs(w.writes.p99)} ms): ` +
         `p99 × ${w.p99Ratio.toFixed(2)} ${ratioMet ? "✓" : "✗"} (target ≤ 1.2×).`,
       `Replication visibility at ${w.writesPerSecond} writes/s (write answered → replica serves it, ${w.visibility.samples} samples over 9 regions${w.visibility.unseen ? `, ${w.visibility.unseen} unseen after 5 s` : ""}): ` +
         `p50 ${formatMs(w.visibility.p50)} ms, p99 ${formatMs(w.visibility.p99)} ms, max ${formatMs(w.visibility.max)} ms ${visibilityMet ? "✓" : "✗"} (target p99 ≤ 50 ms).`,
@@ -91,10 +95,10 @@ export function terminalReport(results: BenchResults): string {
     "",
     ...figureLines(results),
     "",
-    missed.length ? `Targets missed (${missed.length} of ${results.targets.length}):` : `All ${results.targets.length} throughput targets met.`,
+    missed.length ? `Targets missed (${missed.length} of ${results.targets.length}):` : results.targets.length ? `All ${results.targets.length} throughput targets met.` : "",
     ...missed.map((t) => `  ✗ ${t.caseId}: ${t.text}: ${formatRatio(t.ratio)}×`),
     "",
-    `${results.machine}; ${results.settings.rounds} rounds of ${results.settings.durationMs} ms per case (after ${results.settings.warmupMs} ms of warm-up), ${results.settings.connections} connections.`,
+    `${results.machine}, load average ${results.loadAverage.start.toFixed(1)} → ${results.loadAverage.end.toFixed(1)}; code ${results.commit}; ${results.settings.rounds} rounds of ${results.settings.durationMs} ms per case (after ${results.settings.warmupMs} ms of warm-up), ${results.settings.connections} connections.`,
   ].join("\n");
 }
 
@@ -108,7 +112,7 @@ export function markdownReport(results: BenchResults): string {
     ...caseRows(results.cases, results.targets).map(row),
     "",
     ...figureLines(results).map((line) => `${line}\n`),
-    `Measured ${results.startedAt.slice(0, 10)} on ${results.machine}: ${results.settings.rounds} alternating rounds of ${results.settings.durationMs / 1000} s per case, ` +
+    `Measured ${results.startedAt.slice(0, 10)} on ${results.machine} (load average ${results.loadAverage.start.toFixed(1)} → ${results.loadAverage.end.toFixed(1)}), code ${results.commit}: ${results.settings.rounds} alternating rounds of ${results.settings.durationMs / 1000} s per case, ` +
       `${results.settings.connections} connections, medians over rounds; ratios pair each case with the baseline of the same size in the same round.`,
   ].join("\n");
 }

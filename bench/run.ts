@@ -10,7 +10,9 @@
  * Writes the table to the terminal, every figure to bench/results/latest.json
  * and the README's table to bench/results/latest.md.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../scripts/measure/machine";
@@ -22,6 +24,7 @@ import { runRounds } from "./rounds";
 import { startWorker, type BenchWorker } from "./runtime/start-worker";
 import { evaluateTargets, summarizeCases } from "./summary";
 import { measureUnderWrites } from "./under-writes";
+import { GEOCACHE_VARS, baselineConfig } from "./workers";
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +42,7 @@ const { values } = parseArgs({
 
 const quick = values.quick!;
 const settings = {
-  rounds: Number(values.rounds ?? (quick ? 1 : 4)),
+  rounds: Number(values.rounds ?? (quick ? 1 : 3)),
   warmupMs: Number(values.warmup ?? (quick ? 300 : 500)),
   // The edge cases must finish within 3 s of writing their keys (see cases.ts): warm-up + run stay under it.
   durationMs: Number(values.duration ?? (quick ? 700 : 2_000)),
@@ -48,19 +51,15 @@ const settings = {
 };
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The geocache settings of each geocache worker, over wrangler.toml's. */
-const GEOCACHE_VARS: Record<(typeof GEOCACHE_WORKERS)[number], Record<string, string>> = {
-  geocache: {},
-  "geocache-edge-off": { EDGE_CACHE_MAX_AGE_MS: "0" },
-  "geocache-one-region": { REGIONS: "enam" },
-};
-
 const startedAt = new Date().toISOString();
+const loadAtStart = loadavg()[0]!;
+const commit = execFileSync("git", ["describe", "--always", "--dirty"], { encoding: "utf8" }).trim();
 const workers = new Map<WorkerName, BenchWorker>();
 const load = startLoadProcess();
 try {
   progress("starting the baselines and geocache …");
-  for (const name of BASELINES) workers.set(name, await startWorker(name, `bench/baselines/${name}/wrangler.toml`));
+  // One after another: each worker's workerd process is told apart from those started before it.
+  for (const name of BASELINES) workers.set(name, await startWorker(name, baselineConfig(name)));
   for (const name of GEOCACHE_WORKERS) {
     workers.set(name, await startWorker(name, "wrangler.toml", { vars: { ANONYMOUS_ACCESS: "admin", ...GEOCACHE_VARS[name] } }));
   }
@@ -80,7 +79,7 @@ try {
     : await measureUnderWrites(
         workers.get("geocache-edge-off")!.url,
         load,
-        { rounds: quick ? 1 : 3, phaseMs: quick ? 2_000 : 5_000, keys: 1_000, writesPerSecond: 200, readsPerSecond: 500, connections: settings.connections },
+        { rounds: quick ? 1 : 3, phaseMs: quick ? 2_000 : 4_000, keys: 1_000, writesPerSecond: 200, readsPerSecond: 500, connections: settings.connections },
         progress,
       );
   for (const worker of workers.values()) await worker.stop();
@@ -90,6 +89,8 @@ try {
   const results: BenchResults = {
     startedAt,
     machine: describeMachine(),
+    commit,
+    loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     settings,
     cases: summaries,
     targets: evaluateTargets(summaries),

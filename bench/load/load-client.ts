@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { FromLoadProcess, HeapJob, HeapResult, Job, JobResult, LoadJob, LoadResult, WritesUnderReadsJob, WritesUnderReadsResult } from "./protocol";
+import type { FromLoadProcess, HeapJob, HeapResult, Job, ProfileJob, ProfileResult, JobResult, LoadJob, LoadResult, WritesUnderReadsJob, WritesUnderReadsResult } from "./protocol";
 
 /**
  * The benchmark's side of its load process: forks it (TypeScript through
- * tsx) and sends it one job at a time.
+ * tsx) and sends it jobs.
  *
  * @example
  * const load = startLoadProcess();
@@ -32,6 +32,7 @@ export class LoadProcess {
   run(job: LoadJob): Promise<LoadResult>;
   run(job: WritesUnderReadsJob): Promise<WritesUnderReadsResult>;
   run(job: HeapJob): Promise<HeapResult>;
+  run(job: ProfileJob): Promise<ProfileResult>;
   run(job: Job): Promise<JobResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

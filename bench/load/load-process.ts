@@ -1,8 +1,10 @@
 /**
  * The benchmark's load generator, a process of its own (forked by
  * `load-client.ts`), so that sending requests and counting answers never
- * shares a thread with the orchestration. It runs one job at a time.
+ * shares a thread with the orchestration. Jobs run as they arrive, so a
+ * profile can be taken while a load runs.
  */
+import { cpuProfile } from "./cpu-profile";
 import { isolateHeap } from "./isolate-heap";
 import type { FromLoadProcess, Job, JobResult, ToLoadProcess } from "./protocol";
 import { runLoad } from "./run-load";
@@ -16,6 +18,8 @@ function perform(job: Job): Promise<JobResult> {
       return writesUnderReads(job);
     case "heap":
       return isolateHeap(job);
+    case "profile":
+      return cpuProfile(job);
   }
 }
 

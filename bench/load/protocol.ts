@@ -41,6 +41,8 @@ export interface WritesUnderReadsJob {
     sampleEvery: number;
     probeRegions: string[];
     pollGapMs: number;
+    /** A write due while this many are unanswered is not sent (and counted as skipped): the backlog stays bounded. */
+    maxInflight: number;
   };
 }
 
@@ -52,7 +54,16 @@ export interface HeapJob {
   target: string;
 }
 
-export type Job = LoadJob | WritesUnderReadsJob | HeapJob;
+/** A CPU profile of a worker's isolate over `durationMs`, summarized as its `top` functions by self time. */
+export interface ProfileJob {
+  kind: "profile";
+  inspectorPort: number;
+  target: string;
+  durationMs: number;
+  top: number;
+}
+
+export type Job = LoadJob | WritesUnderReadsJob | HeapJob | ProfileJob;
 
 /** Latency figures in ms over every answer counted. */
 export interface LatencyFigures {
@@ -76,7 +87,8 @@ export interface LoadResult {
 
 export interface WritesUnderReadsResult {
   reads: LoadResult | null;
-  writes: { sent: number; ok: number; failed: number; latency: LatencyFigures; achievedRate: number };
+  /** `achievedRate`: writes answered per second of the phase. */
+  writes: { due: number; skipped: number; ok: number; failed: number; latency: LatencyFigures; achievedRate: number };
   /** ms from a write's answer until a replica served it, one sample per followed write and region. */
   visibility: { samplesMs: number[]; unseen: number; p50: number; p99: number; max: number };
 }
@@ -86,7 +98,13 @@ export interface HeapResult {
   totalBytes: number;
 }
 
-export type JobResult = LoadResult | WritesUnderReadsResult | HeapResult;
+export interface ProfileResult {
+  samples: number;
+  /** Functions by their share of samples (self time), largest first. */
+  top: { name: string; share: number }[];
+}
+
+export type JobResult = LoadResult | WritesUnderReadsResult | HeapResult | ProfileResult;
 
 export type ToLoadProcess = { id: number; job: Job };
 export type FromLoadProcess = { id: number; result?: JobResult; error?: string };

@@ -22,7 +22,7 @@ async function visibleAfter(origin: string, key: string, region: string, version
 
 /**
  * Writes at a fixed rate (each write sent on its schedule, whatever the
- * answers of earlier ones), cycling through the keys, while the reads of
+ * answers of earlier ones, unless `maxInflight` are unanswered), cycling through the keys, while the reads of
  * `job.reads` run; every `sampleEvery`-th write is followed in one of the
  * probe regions until that replica serves it.
  */
@@ -33,6 +33,7 @@ export async function writesUnderReads(job: WritesUnderReadsJob): Promise<Writes
   const visibility: number[] = [];
   let unseen = 0;
   let failed = 0;
+  let skipped = 0;
   const inflight = new Set<Promise<void>>();
   const value = Buffer.from(writes.value);
   const total = Math.floor((writes.ratePerSecond * writes.durationMs) / 1000);
@@ -41,6 +42,10 @@ export async function writesUnderReads(job: WritesUnderReadsJob): Promise<Writes
     const due = started + (i * 1000) / writes.ratePerSecond;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    if (inflight.size >= writes.maxInflight) {
+      skipped++;
+      continue;
+    }
     const key = writes.keys[i % writes.keys.length]!;
     const sample = i % writes.sampleEvery === 0 ? writes.probeRegions[(i / writes.sampleEvery) % writes.probeRegions.length] : undefined;
     const write = (async () => {
@@ -68,17 +73,18 @@ export async function writesUnderReads(job: WritesUnderReadsJob): Promise<Writes
     inflight.add(write);
     void write.finally(() => inflight.delete(write));
   }
-  const sentIn = performance.now() - started;
   await Promise.all(inflight);
+  const answeredIn = performance.now() - started;
   const seen = sorted(visibility);
   return {
     reads: reads ? await reads : null,
     writes: {
-      sent: total,
+      due: total,
+      skipped,
       ok: latencies.length,
       failed,
       latency: latencyFigures(latencies),
-      achievedRate: (total / Math.max(sentIn, 1)) * 1000,
+      achievedRate: (latencies.length / Math.max(answeredIn, 1)) * 1000,
     },
     visibility: { samplesMs: seen, unseen, p50: percentile(seen, 50), p99: percentile(seen, 99), max: seen.at(-1) ?? Number.NaN },
   };

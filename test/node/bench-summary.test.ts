@@ -76,6 +76,8 @@ describe("bench summary", () => {
     const results: BenchResults = {
       startedAt: "2026-01-02T03:04:05.000Z",
       machine: "2 × test CPU",
+      commit: "abc1234",
+      loadAverage: { start: 1, end: 2 },
       settings: { rounds: 1, warmupMs: 0, durationMs: 1000, connections: 1, quick: true },
       cases: summaries,
       targets,
@@ -85,6 +87,6 @@ describe("bench summary", () => {
     const markdown = markdownReport(results).split("\n");
     expect(markdown[0]).toMatch(/^\| case \| size \| req\/s \|/);
     expect(markdown[3]).toContain("| 870 |");
-    expect(markdown.at(-1)).toContain("2026-01-02 on 2 × test CPU");
+    expect(markdown.at(-1)).toContain("2026-01-02 on 2 × test CPU (load average 1.0 → 2.0), code abc1234");
   });
 });
