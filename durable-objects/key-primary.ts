@@ -4,7 +4,14 @@ import { IDEMPOTENCY_SCHEMA, IdempotencyLog } from "./idempotency";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { ENTRY_SCHEMA_V1, ENTRY_SCHEMA_V2, PrimaryStore, type StoredEntry } from "./primary-store";
 import { absentRecord, asSeenAt, type ConfirmedRecord, type KeyRecord, type KeyRef } from "./record";
-import { REPLICATION_BACKOFF, REPLICATION_SCHEMA, ReplicationLog } from "./replication";
+import {
+  PushesInFlight,
+  REPLICATION_BACKOFF,
+  REPLICATION_SCHEMA,
+  ReplicationLog,
+  type PushAnswer,
+  type RegionProgress,
+} from "./replication";
 import { fullJitterDelay } from "./retry";
 import { migrate, type Migration } from "./schema";
 import type { Region } from "./topology";
@@ -26,6 +33,13 @@ export interface PrimaryRead {
   homeRegion: Region | null;
 }
 
+/**
+ * How long after pushes start the alarm is due while they are in flight: it
+ * pushes again only those lost with the instance (evicted mid-push); pushes
+ * still on their way are left to answer.
+ */
+const IN_FLIGHT_BACKSTOP_MS = 5_000;
+
 /** The answer to a revalidation: the version a copy holds is still the latest (no bytes travel), or the newer record. */
 export type Revalidation =
   | { unchanged: true; confirmedAt: number; homeRegion: Region | null }
@@ -34,8 +48,10 @@ export type Revalidation =
 /**
  * The single source of truth for one key (one object per key, named by
  * `entryId`). It assigns versions, stores every write durably before it
- * answers, expires values, and replicates the latest record to every region
- * from its alarm.
+ * answers, expires values, and replicates the latest record to every region:
+ * each region on its own, as soon as a write commits (or after
+ * `REPLICATION_DELAY_MS`, from the alarm), with the alarm as the durable
+ * backstop for retries and for pushes lost with an evicted instance.
  *
  * Each method reads and writes storage in one synchronous stretch, with no
  * other await in between, so concurrent requests to the key are serialized.
@@ -52,6 +68,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private alarmsRunning = 0;
   /** Alarm passes in a row that failed: the next one waits a backoff that grows with them. */
   private failedPasses = 0;
+  /** The pushes on their way, one per region at most; the alarm leaves them be. */
+  private readonly pushes = new PushesInFlight();
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -78,6 +96,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
     const { outcome, homeRegion, latest } = this.apply(request, region);
+    // Without a delay to coalesce a burst in, the pushes start now; those in flight take the newest record when they answer.
+    if (latest && this.replicationDelay() === 0) this.pushInBackground({ ...latest, homeRegion });
     await this.keepArmed(latest);
     return { ...outcome, homeRegion };
   }
@@ -145,10 +165,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   }
 
   /**
-   * Expires the value if its time has come, then pushes the latest record to
-   * every region that has not acknowledged it. Only the latest record
-   * travels, so a burst of writes coalesces into one push; a region that
-   * fails is retried with full-jitter backoff.
+   * The durable backstop of replication: expires the value if its time has
+   * come, then pushes the latest record to every region that has not
+   * acknowledged it and has no push in flight (pushes lost with an evicted
+   * instance, retries whose backoff is over, writes held back by
+   * `REPLICATION_DELAY_MS`), and waits for those pushes' answers.
    *
    * A pass that throws (storage failing, a bug) still re-arms, after a
    * backoff that grows with the passes failed in a row: replication never
@@ -164,8 +185,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       await this.replicatePending();
       this.failedPasses = 0;
     } catch (error) {
-      retryAt = Date.now() + fullJitterDelay(this.failedPasses++, REPLICATION_BACKOFF);
-      console.error(`replication pass failed; retrying in ${retryAt - Date.now()} ms: ${String(error)}`);
+      retryAt = this.backoffAfter(error);
     } finally {
       this.alarmsRunning--;
     }
@@ -176,24 +196,103 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private async replicatePending(): Promise<void> {
     const stored = this.expireIfDue(this.store.load());
     if (!stored) return;
+    const answers = await Promise.all(this.pushDue(stored, { recordAtOnce: false }));
+    await this.record(answers);
+  }
+
+  /**
+   * Starts a push of `stored` to each of `regions` that has not acknowledged
+   * it, is not backing off and has no push in flight, and answers those
+   * pushes. Every region is pushed to on its own: a slow or failing region
+   * never holds up the others, and each region has at most one push in
+   * flight, so the writes that land meanwhile coalesce into its next push.
+   */
+  private pushDue(
+    stored: StoredEntry,
+    { regions = this.placement.regions, recordAtOnce }: { regions?: readonly Region[]; recordAtOnce: boolean },
+  ): Promise<PushAnswer>[] {
     const now = Date.now();
-    const due = this.replication.pending(this.placement.regions, stored.version).filter((r) => r.nextAttemptAt <= now);
-    const { homeRegion: _home, ...latest } = stored;
-    const update: ConfirmedRecord = { ...latest, confirmedAt: now };
-    const outcomes = await Promise.allSettled(due.map(({ region }) => this.push(region, stored.homeRegion, update)));
+    return this.replication
+      .pending(regions, stored.version)
+      .filter(({ region, nextAttemptAt }) => nextAttemptAt <= now && !this.pushes.inFlight(region))
+      .map((progress) => this.pushTo(progress, stored, recordAtOnce));
+  }
+
+  /**
+   * Pushes `stored` to one region. Its answer is recorded at once, or, for
+   * an alarm pass, with the pass's other answers in one stretch (a pass
+   * whose recording fails is retried as a whole). A region that answered is
+   * free for its next push at once: when a newer record committed while
+   * this push was in flight, that push follows now. A region that failed
+   * waits until its failure is recorded, and then for its backoff.
+   */
+  private async pushTo(progress: RegionProgress, stored: StoredEntry, recordAtOnce: boolean): Promise<PushAnswer> {
+    const { region } = progress;
+    const push = this.pushes.start(region);
+    const { homeRegion, ...record } = stored;
+    const held = await this.push(region, homeRegion, { ...record, confirmedAt: Date.now() }).then(
+      (versions) => versions[0] ?? 0,
+      () => null,
+    );
+    const answer: PushAnswer = { progress, held, push };
+    if (recordAtOnce) void this.record([answer]); // throws here when recording fails
+    else if (held !== null) this.pushes.answered(region, push);
+    if (held !== null && this.store.version() > held) this.pushInBackground(this.store.load()!, [region]);
+    return answer;
+  }
+
+  /**
+   * Records answers in one synchronous stretch: the version each region
+   * holds, or a failure it backs off from with full jitter. An answer to a
+   * region pushed to again since is left to that later push. Answers the
+   * reports to the regions' figures: they are for people watching, so one
+   * that fails must not hold up replication.
+   */
+  private record(answers: readonly PushAnswer[]): Promise<void> {
     const reports: Promise<void>[] = [];
-    outcomes.forEach((outcome, i) => {
-      const { region, failures } = due[i]!;
-      if (outcome.status === "fulfilled") {
-        this.replication.acknowledge(region, outcome.value[0] ?? 0);
-        if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
-      } else {
-        this.replication.fail(region, Date.now());
-        reports.push(this.placement.stats(region).pushFailed(failures === 0));
+    try {
+      for (const { progress, held, push } of answers) {
+        const { region, failures } = progress;
+        if (!this.pushes.isLatest(region, push)) continue;
+        if (held === null) {
+          this.replication.fail(region, Date.now());
+          reports.push(this.placement.stats(region).pushFailed(failures === 0));
+        } else {
+          this.replication.acknowledge(region, held);
+          if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
+        }
       }
+    } finally {
+      for (const { progress, push } of answers) this.pushes.answered(progress.region, push);
+    }
+    return Promise.allSettled(reports).then(() => undefined);
+  }
+
+  /**
+   * Starts the due pushes of `stored` without waiting for them (the write
+   * that started them has answered, or another region's push is in flight);
+   * when they end, the alarm is kept at the earliest work left, such as a
+   * failed region's retry.
+   */
+  private pushInBackground(stored: StoredEntry, regions?: readonly Region[]): void {
+    const pushes = this.pushDue(stored, { regions, recordAtOnce: true });
+    if (pushes.length === 0) return;
+    const ended = Promise.allSettled(pushes).then(async (outcomes) => {
+      const failure = outcomes.find((outcome) => outcome.status === "rejected");
+      let retryAt: number | undefined;
+      if (failure) retryAt = this.backoffAfter(failure.reason);
+      else this.failedPasses = 0;
+      // A running alarm re-arms as it ends, from what these pushes recorded.
+      if (this.alarmsRunning === 0) await this.schedule(this.store.load(), retryAt);
     });
-    // The figures are for people watching; a report that fails must not hold up replication.
-    await Promise.allSettled(reports);
+    this.ctx.waitUntil(ended.catch((error: unknown) => console.error(`re-arming after pushes failed: ${String(error)}`)));
+  }
+
+  /** When to try again after a failed round of pushes: a backoff that grows with the failures in a row. */
+  private backoffAfter(error: unknown): number {
+    const retryAt = Date.now() + fullJitterDelay(this.failedPasses++, REPLICATION_BACKOFF);
+    console.error(`replication pass failed; retrying in ${retryAt - Date.now()} ms: ${String(error)}`);
+    return retryAt;
   }
 
   /**
@@ -265,12 +364,15 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   /**
    * When the alarm is next needed for the latest record `stored`, or null
    * when nothing is pending: a push (no earlier than `pushAt`, nor than the
-   * earliest time a region is due) or the value's expiry.
+   * earliest time a region with no push in flight is due), the backstop of
+   * pushes in flight, or the value's expiry.
    */
   private nextWorkAt(stored: KeyRecord | null, pushAt?: number): number | null {
-    const due = this.replication.nextDue(this.placement.regions, stored?.version ?? 0);
+    const idle = this.placement.regions.filter((region) => !this.pushes.inFlight(region));
+    const due = this.replication.nextDue(idle, stored?.version ?? 0);
     const candidates: number[] = [];
     if (due !== null) candidates.push(Math.max(pushAt ?? 0, due));
+    if (this.pushes.size > 0) candidates.push(Date.now() + IN_FLIGHT_BACKSTOP_MS);
     if (stored?.value != null && stored.expiresAt !== null) candidates.push(stored.expiresAt);
     return candidates.length === 0 ? null : Math.max(Math.min(...candidates), Date.now());
   }

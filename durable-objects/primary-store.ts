@@ -31,6 +31,11 @@ export class PrimaryStore {
     return { ...recordFromRow(row), homeRegion: row.home_region as Region };
   }
 
+  /** The latest record's version (0 before any write), without reading its value. */
+  version(): number {
+    return this.sql.exec<{ version: number }>("SELECT version FROM entry WHERE id = 1").toArray()[0]?.version ?? 0;
+  }
+
   /** Stores `record` as the latest; the home region is set by the first write and kept after. */
   save(record: KeyRecord, homeRegion: Region): void {
     this.sql.exec(

@@ -89,3 +89,52 @@ export class ReplicationLog {
     );
   }
 }
+
+/** A push's answer: the version the region held after it (null when the push failed), and which push it was. */
+export interface PushAnswer {
+  progress: RegionProgress;
+  held: number | null;
+  push: number;
+}
+
+/**
+ * The primary's pushes on their way, in memory: an instance that restarts
+ * has none, and its alarm pushes again whatever was not acknowledged. Each
+ * region has one push on its way at most. Pushes are numbered, so that an
+ * answer can tell whether its region has been pushed to again since.
+ *
+ * @example
+ * const push = pushes.start("oc");
+ * pushes.inFlight("oc"); // true until pushes.answered("oc", push)
+ */
+export class PushesInFlight {
+  private readonly onTheWay = new Set<Region>();
+  private readonly latest = new Map<Region, number>();
+  private started = 0;
+
+  /** Marks a push to `region` as on its way; answers its number. */
+  start(region: Region): number {
+    this.onTheWay.add(region);
+    this.latest.set(region, ++this.started);
+    return this.started;
+  }
+
+  /** The answer to `push` is in: its region is free for the next push, unless a later one has started. */
+  answered(region: Region, push: number): void {
+    if (this.isLatest(region, push)) this.onTheWay.delete(region);
+  }
+
+  /** Whether `push` is the latest push started to `region`. */
+  isLatest(region: Region, push: number): boolean {
+    return this.latest.get(region) === push;
+  }
+
+  inFlight(region: Region): boolean {
+    return this.onTheWay.has(region);
+  }
+
+  /** How many regions have a push on its way. */
+  get size(): number {
+    return this.onTheWay.size;
+  }
+}

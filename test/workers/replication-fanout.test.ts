@@ -1,0 +1,153 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Faults } from "../../durable-objects/geo-sim/faults";
+import type { LatencyMatrix } from "../../durable-objects/geo-sim/latency-matrix";
+import { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
+import type { KeyRef } from "../../durable-objects/record";
+import { LOCATION_HINTS, type Region } from "../../durable-objects/topology";
+import { abortObject, ackedVersions, attachNetwork, faultsOf, storedAlarm } from "./fault-helpers";
+import { heldVersions, inside, placement, putText, replicate, uniqueRef } from "./helpers";
+
+const every = <T>(value: T) => placement.regions.map(() => value);
+
+/**
+ * Every hop between two regions takes `oneWayMs`, and one within a region
+ * none (so a write from the key's home arrives at once); `faults.slow` adds
+ * to the hops into and out of a region.
+ */
+function uniformNetwork(oneWayMs: number, faults: Faults): SimulatedNetwork {
+  const matrix = Object.fromEntries(
+    LOCATION_HINTS.map((from) => [from, Object.fromEntries(LOCATION_HINTS.map((to) => [to, from === to ? 0 : 2 * oneWayMs]))]),
+  ) as LatencyMatrix;
+  return new SimulatedNetwork(matrix, 0, async () => faults);
+}
+
+/** Lets the key's primary push as soon as a write commits, as it does where `REPLICATION_DELAY_MS` is 0. */
+async function pushOnWrite(ref: KeyRef): Promise<void> {
+  await inside(placement.primary(ref), (instance: object) => Object.assign(instance, { replicationDelay: () => 0 }));
+}
+
+async function heldIn(region: Region, ref: KeyRef): Promise<number | null> {
+  return placement.replica(region, ref).heldVersion(ref);
+}
+
+async function ackedIn(region: Region, ref: KeyRef): Promise<number> {
+  return (await ackedVersions(ref))[placement.regions.indexOf(region)]!;
+}
+
+/** Waits, with no help from the test, until every region holds `version` and the primary has recorded it. */
+async function settles(ref: KeyRef, version: number): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      expect(await heldVersions(ref)).toEqual(every(version));
+      expect(await ackedVersions(ref)).toEqual(every(version));
+    },
+    { timeout: 15_000, interval: 25 },
+  );
+}
+
+describe("replication fan-out: every region on its own", () => {
+  it("gets a second write to a nearby region while the push to a slow region is still on its way", async () => {
+    const ref = uniqueRef("head-of-line");
+    // A push to oc takes 2 s there and back; to every other region, 20 ms.
+    const network = uniformNetwork(10, faultsOf({ slow: { oc: 1_000 } }));
+    await putText(ref, "v1", "weur");
+    await attachNetwork(ref, network);
+    await pushOnWrite(ref);
+
+    const nearby = placement.regions.filter((region) => region !== "oc");
+    const nearbyHold = (version: number) =>
+      vi.waitFor(async () => expect(await Promise.all(nearby.map((region) => heldIn(region, ref)))).toEqual(nearby.map(() => version)), {
+        timeout: 1_500,
+        interval: 5,
+      });
+    expect(await putText(ref, "v2", "weur")).toBe(2);
+    await nearbyHold(2);
+    expect(await putText(ref, "v3", "weur")).toBe(3);
+    await nearbyHold(3);
+    // oc's push of v2 has not been answered yet, and nothing waited for it.
+    expect(await ackedIn("oc", ref)).toBeLessThan(2);
+
+    await settles(ref, 3);
+  }, 20_000);
+
+  it("sends a region the newest record as soon as its push is answered, without waiting for the alarm's pass to end", async () => {
+    const ref = uniqueRef("follow-on");
+    // Every push is 0.3 s on its way and 0.3 s back, so a write lands while one is in flight; oc's take 1 s more each way.
+    const network = uniformNetwork(300, faultsOf({ slow: { oc: 1_000 } }));
+    await putText(ref, "v1", "apac");
+    await attachNetwork(ref, network);
+
+    let passEnded = false;
+    const pass = replicate(ref).then(() => (passEnded = true));
+    await vi.waitFor(async () => expect(await heldIn("me", ref)).toBe(1), { timeout: 2_000, interval: 5 });
+    expect(await putText(ref, "v2", "apac")).toBe(2);
+
+    // The push of v1 to me is answered 0.3 s after it arrived; v2 follows at once, while oc's push of v1 is on its way.
+    await vi.waitFor(async () => expect(await heldIn("me", ref)).toBe(2), { timeout: 3_000, interval: 10 });
+    expect(passEnded).toBe(false);
+    expect(await ackedIn("oc", ref)).toBe(0);
+    await pass;
+    await settles(ref, 2);
+  }, 20_000);
+
+  it("pushes a write to every region at once when no delay is configured, and records each acknowledgement", async () => {
+    const ref = uniqueRef("on-write");
+    await putText(ref, "v1", "eeur");
+    await pushOnWrite(ref);
+
+    expect(await putText(ref, "v2", "eeur")).toBe(2);
+    await settles(ref, 2);
+    expect((await placement.primary(ref).replicationStatus()).regions.every((region) => region.failures === 0)).toBe(true);
+  });
+
+  it("holds a write back until its alarm while a delay is configured", async () => {
+    const ref = uniqueRef("held-back");
+    await putText(ref, "v1", "wnam");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await heldVersions(ref)).toEqual(every(null));
+    expect(await storedAlarm(placement.primary(ref))).toBeGreaterThan(Date.now() + 60_000);
+
+    expect(await replicate(ref)).toBe(true);
+    expect(await heldVersions(ref)).toEqual(every(1));
+  });
+
+  it("keeps an alarm armed behind pushes in flight, which pushes them again when the instance was lost with them", async () => {
+    const ref = uniqueRef("evicted-mid-push");
+    await putText(ref, "v1", "sam");
+    await attachNetwork(ref, uniformNetwork(2_000, faultsOf({})));
+    await pushOnWrite(ref);
+
+    expect(await putText(ref, "v2", "sam")).toBe(2);
+    const alarm = await storedAlarm(placement.primary(ref));
+    expect(alarm).not.toBeNull();
+    await abortObject(placement.primary(ref), "evicted while pushing");
+    expect(await ackedVersions(ref)).not.toEqual(every(2));
+
+    // The restarted object has no network attached; only the alarm left behind pushes v2.
+    await settles(ref, 2);
+  }, 20_000);
+
+  it("backs a failing region off on its own while the others take every write at once", async () => {
+    const ref = uniqueRef("one-region-down");
+    const faults = faultsOf({ cut: ["afr"] });
+    await putText(ref, "v1", "weur");
+    await attachNetwork(ref, uniformNetwork(0, faults));
+    await pushOnWrite(ref);
+
+    for (const version of [2, 3, 4]) {
+      expect(await putText(ref, `v${version}`, "weur")).toBe(version);
+      const up = placement.regions.filter((region) => region !== "afr");
+      await vi.waitFor(async () => expect(await Promise.all(up.map((region) => heldIn(region, ref)))).toEqual(up.map(() => version)), {
+        timeout: 2_000,
+        interval: 5,
+      });
+    }
+    const afr = (await placement.primary(ref).replicationStatus()).regions.find((region) => region.region === "afr")!;
+    expect(afr.ackedVersion).toBe(0);
+    expect(afr.failures).toBeGreaterThanOrEqual(1);
+    expect(await heldIn("afr", ref)).toBeNull();
+
+    faults.cut = [];
+    await settles(ref, 4);
+  }, 20_000);
+});
