@@ -1,7 +1,7 @@
-import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { checkErrorContract, type StatusTally } from "./error-contract";
+import { fetchWorker } from "./fetch-worker";
 import { keyPath } from "./request-arbitraries";
 import { expectedAnswers, explain, NEVER_WRITTEN, type Answer, type Operation, type Stored } from "./store-model";
 
@@ -31,9 +31,9 @@ export interface Store {
 
 type StoreCommand = fc.AsyncCommand<StoreModel, Store>;
 
-async function send(store: Store, url: string, init: RequestInit): Promise<{ response: Response; sentAt: number; answeredAt: number }> {
+async function send(url: string, init: RequestInit): Promise<{ response: Response; sentAt: number; answeredAt: number }> {
   const sentAt = Date.now();
-  const response = await exports.default.fetch(new Request(`https://geocache.test${url}`, init));
+  const response = await fetchWorker(new Request(`https://geocache.test${url}`, init));
   return { response, sentAt, answeredAt: Date.now() };
 }
 
@@ -62,7 +62,7 @@ export class StrongGet implements StoreCommand {
     const headers: Record<string, string> = this.viaQuery ? {} : { "X-Consistency": "strong" };
     const op: Operation = { kind: "get", ...(this.conditional ? { ifNoneMatch: model.stored[this.key]!.version } : {}) };
     if (op.ifNoneMatch !== undefined) headers["If-None-Match"] = `"${op.ifNoneMatch}"`;
-    const { response, sentAt, answeredAt } = await send(store, path, { headers });
+    const { response, sentAt, answeredAt } = await send(path, { headers });
     const observed: Answer = { status: response.status, version: versionHeader(response) };
     if (response.status === 200) {
       observed.expiresAt = response.headers.has("X-Expires-At") ? Number(response.headers.get("X-Expires-At")) : null;
@@ -83,7 +83,7 @@ export class StrongMget implements StoreCommand {
   async run(model: StoreModel, store: Store): Promise<void> {
     store.figures.commands++;
     const body = JSON.stringify({ keys: this.keys.map((i) => store.keys[i]), consistency: "strong" });
-    const { response, sentAt, answeredAt } = await send(store, "/v1/mget", { method: "POST", body });
+    const { response, sentAt, answeredAt } = await send("/v1/mget", { method: "POST", body });
     expect(response.status, this.toString()).toBe(200);
     const { results } = (await response.clone().json()) as {
       results: { key: string; status: number; version: number; value: string | null; contentType: string | null; expiresAt: number | null }[];
@@ -158,7 +158,7 @@ export class Write implements StoreCommand {
     }
     const method = spec.op === "put" ? "PUT" : spec.op === "delete" ? "DELETE" : "POST";
     const init = { method, headers, ...(body !== undefined ? { body } : {}) };
-    const { response, sentAt, answeredAt } = await send(store, url, init);
+    const { response, sentAt, answeredAt } = await send(url, init);
     const text = await response.clone().text();
     const error = await checkErrorContract(method, response, store.tally);
     const observed: Answer = { status: response.status };
@@ -199,7 +199,7 @@ export class Replay implements StoreCommand {
     const idempotencyKey = (init.headers as Record<string, string>)["Idempotency-Key"]!;
     const other: RequestInit = last.kind === "delete" ? { method: "PUT", body: "other" } : { method: "DELETE" };
     const sent = this.asOtherKind ? { ...other, headers: { "Idempotency-Key": idempotencyKey } } : init;
-    const { response } = await send(store, this.asOtherKind ? keyPath(store.keys[last.key]!) : url, sent);
+    const { response } = await send(this.asOtherKind ? keyPath(store.keys[last.key]!) : url, sent);
     const text = await response.clone().text();
     const error = await checkErrorContract(sent.method!, response, store.tally);
     if (this.asOtherKind) {
