@@ -2,8 +2,8 @@ import { VALUE_SIZES, valueOf, type ValueSize } from "./baselines/values";
 import { put, type Tier } from "./geocache-api";
 import type { RequestSpec } from "./load/protocol";
 
-/** The baselines, each a worker of its own under `bench/baselines/`. */
-export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api"] as const;
+/** The baselines, each a worker of its own under `bench/baselines/`; the last is the floor of a durable write. */
+export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api", "object-write"] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
 /** geocache as configured in wrangler.toml; with the edge tier off; with the edge tier but not its memory tier (Cache API only); with one region. */
@@ -45,6 +45,7 @@ export const CASE_LABELS: Record<CaseKind, string> = {
   "object-rpc": "baseline: one Durable Object RPC",
   "workers-kv": "baseline: Workers KV read",
   "cache-api": "baseline: caches.default hit",
+  "object-write": "baseline: one Durable Object SQLite write",
   "eventual-edge": "eventual read, edge tier (isolate memory)",
   "eventual-cache-api": "eventual read, edge tier (Cache API)",
   "eventual-replica": "eventual read, replica (edge off)",
@@ -90,7 +91,7 @@ function writeCase(kind: "put-1" | "put-9", worker: WorkerName, size: ValueSize)
 export function benchCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const size of SIZES) {
-    for (const baseline of BASELINES) {
+    for (const baseline of BASELINES.filter((b) => b !== "object-write")) {
       cases.push({
         id: `${baseline}/${size}`,
         kind: baseline,
@@ -100,6 +101,14 @@ export function benchCases(): BenchCase[] {
         request: { method: "GET", paths: [`/value/${size}`] },
       });
     }
+    cases.push({
+      id: `object-write/${size}`,
+      kind: "object-write",
+      label: CASE_LABELS["object-write"],
+      size,
+      worker: "object-write",
+      request: { method: "PUT", paths: Array.from({ length: WRITE_KEYS }, (_, i) => `/value/${size}/${i}`), body: new Uint8Array(valueOf(size)) },
+    });
     const eventual = { "X-Consistency": "eventual" };
     const writeAfresh = (origin: string) => put(origin, readKey(size), new Uint8Array(valueOf(size))).then(() => undefined);
     cases.push({ ...readCase("eventual-edge", "geocache", size, eventual, "edge"), prepare: writeAfresh });

@@ -5,7 +5,7 @@
  * Objects together) by function, and, with --strace, the storage syscalls
  * per request.
  *
- *   npx tsx bench/profile.ts --case put-9/small [--seconds 5] [--strace]
+ *   npx tsx bench/profile.ts --case put-9/small [--seconds 5] [--top 25] [--strace]
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "10" },
     strace: { type: "boolean", default: false },
+    top: { type: "string", default: "25" },
   },
 });
 
@@ -56,13 +57,15 @@ try {
   const cpuBefore = await cpuMicros(worker.pid);
   const [result, profile] = await Promise.all([
     load.run(job(durationMs)),
-    load.run({ kind: "profile", inspectorPort, target: isGeocache(benchCase.worker) ? "geocache" : benchCase.worker, durationMs, top: 25 }),
+    load.run({ kind: "profile", inspectorPort, target: isGeocache(benchCase.worker) ? "geocache" : benchCase.worker, durationMs, top: Number(values.top) }),
   ]);
   const cpuUs = (await cpuMicros(worker.pid)) - cpuBefore;
   console.log(`${benchCase.id}: ${Math.round(result.throughput)} req/s, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ${result.failed} failed`);
   console.log(`workerd CPU ${Math.round(cpuUs / Math.max(result.ok, 1))} µs per request (${result.ok} requests)`);
   console.log(`\nisolate profile, ${profile.samples} samples, self time by function:`);
   for (const { name, share } of profile.top) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  console.log(`\nby inclusive time (with callees):`);
+  for (const { name, share } of profile.inclusive) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
   if (strace) {
     strace.kill("SIGINT");
     await new Promise((resolve) => strace.on("exit", resolve));

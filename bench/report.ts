@@ -23,7 +23,13 @@ export interface BenchResults {
   replicaMemory: ReplicaMemoryFigures | null;
 }
 
-const BASELINE_COLUMNS: Record<BaselineName, string> = { bare: "× bare", "object-rpc": "× DO", "workers-kv": "× KV", "cache-api": "× cache" };
+const BASELINE_COLUMNS: Record<BaselineName, string> = {
+  bare: "× bare",
+  "object-rpc": "× DO",
+  "workers-kv": "× KV",
+  "cache-api": "× cache",
+  "object-write": "× DO write",
+};
 
 export const TABLE_HEADERS = ["case", "size", "req/s", "p50 ms", "p99 ms", "CPU µs/req", ...BASELINES.map((b) => BASELINE_COLUMNS[b]), "targets"];
 

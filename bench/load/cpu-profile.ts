@@ -13,10 +13,15 @@ interface Profile {
   timeDeltas: number[];
 }
 
+function nameOf({ callFrame: { functionName, url, lineNumber } }: ProfileNode): string {
+  return `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
+}
+
 /**
  * Profiles a worker's isolate with V8's sampling profiler for `durationMs`
- * and answers where its time went: the share of samples per function (self
- * time) and per module, the isolate idle time (`(idle)`) included.
+ * and answers where its time went: the share of samples per function, by
+ * self time and by inclusive time (its callees too), the isolate's idle
+ * time (`(idle)`) included.
  */
 export async function cpuProfile(job: ProfileJob): Promise<ProfileResult> {
   const session = await openInspector(job.inspectorPort, job.target);
@@ -32,12 +37,25 @@ export async function cpuProfile(job: ProfileJob): Promise<ProfileResult> {
     const total = profile.samples.length;
     const byFunction = new Map<string, number>();
     for (const [id, count] of selfSamples) {
-      const { functionName, url, lineNumber } = nodes.get(id)!.callFrame;
-      const name = `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
+      const name = nameOf(nodes.get(id)!);
       byFunction.set(name, (byFunction.get(name) ?? 0) + count);
     }
-    const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, job.top);
-    return { samples: total, top: top.map(([name, count]) => ({ name, share: count / total })) };
+    // Inclusive time: each sample counts once for every function on its stack.
+    const parents = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+    const inclusive = new Map<string, number>();
+    for (const [id, count] of selfSamples) {
+      const onStack = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) onStack.add(nameOf(nodes.get(at)!));
+      for (const name of onStack) inclusive.set(name, (inclusive.get(name) ?? 0) + count);
+    }
+    const ranked = (counts: Map<string, number>) =>
+      [...counts]
+        .filter(([name]) => name !== "(root)")
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, job.top)
+        .map(([name, count]) => ({ name, share: count / total }));
+    return { samples: total, top: ranked(byFunction), inclusive: ranked(inclusive) };
   } finally {
     session.close();
   }

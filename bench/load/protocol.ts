@@ -102,6 +102,8 @@ export interface ProfileResult {
   samples: number;
   /** Functions by their share of samples (self time), largest first. */
   top: { name: string; share: number }[];
+  /** Functions by their share of samples with their callees (inclusive time), largest first. */
+  inclusive: { name: string; share: number }[];
 }
 
 export type JobResult = LoadResult | WritesUnderReadsResult | HeapResult | ProfileResult;
