@@ -83,7 +83,7 @@ function writeCase(kind: "put-1" | "put-9", worker: WorkerName, size: ValueSize)
 }
 
 /**
- * Every case of the benchmark: the four baselines and geocache's reads and
+ * Every case of the benchmark: the baselines and geocache's reads and
  * writes, at 100 B and 64 KiB. The edge tier holds a copy only while it is
  * younger than `EDGE_CACHE_MAX_AGE_MS` (3 s) by its `confirmedAt`, so the
  * edge cases write their keys afresh just before they run.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: geocache's reads and writes against four baselines, in
+ * `npm run bench`: geocache's reads and writes against five baselines, in
  * one run, in the same runtime, on 127.0.0.1.
  *
  *   npx tsx bench/run.ts            # the full run (about 8 minutes on 2 cores)
