@@ -40,7 +40,7 @@ const replayed = Number(inject("fuzzSeed"));
 const seed = Number.isSafeInteger(replayed) && inject("fuzzSeed") ? replayed : Date.now() % 2 ** 31;
 const run = `fz${seed.toString(36)}-${crypto.randomUUID().slice(0, 6)}-`;
 const tallies = { requests: new StatusTally(), limits: new StatusTally(), model: new StatusTally() };
-const modelFigures: ModelFigures = { runs: 0, commands: 0, reads: 0, writes: 0, expiredReads: 0 };
+const modelFigures: ModelFigures = { runs: 0, commands: 0, reads: 0, writes: 0, expiredReads: 0, copyReads: 0 };
 
 afterAll(() => {
   console.log(
@@ -48,7 +48,7 @@ afterAll(() => {
       `http fuzz, seed ${seed}`,
       `generated requests: ${tallies.requests.summary()}`,
       `limits at and past: ${tallies.limits.summary()}`,
-      `store model: ${modelFigures.runs} runs, ${modelFigures.commands} commands; ${modelFigures.writes} write answers and ${modelFigures.reads} strong reads agreed with the model, ${modelFigures.expiredReads} of the reads after a TTL ran out`,
+      `store model: ${modelFigures.runs} runs, ${modelFigures.commands} commands; ${modelFigures.writes} write answers and ${modelFigures.reads} strong reads agreed with the model, ${modelFigures.expiredReads} of the reads after a TTL ran out; ${modelFigures.copyReads} session and eventual reads served copies the primary held, none older than the session had seen`,
       `  ${tallies.model.summary()}`,
     ].join("\n"),
   );
@@ -178,7 +178,7 @@ describe("HTTP fuzzing: generated requests against the worker", () => {
     );
   }, 30_000);
 
-  it("a model of the store (versions, values, expiry) agrees with every write's answer and every strong read", async () => {
+  it("a model of the store (versions, values, expiry) agrees with every write's answer and strong read; other reads serve only what the primary held, never behind the session", async () => {
     const suffixes = ["/", ":%", "\u0000", "a/../b", "ü🙂"];
     let runs = 0;
     await fc.assert(
@@ -186,7 +186,7 @@ describe("HTTP fuzzing: generated requests against the worker", () => {
         // Fresh keys per run: the model of every run starts from keys never written.
         const prefix = `${run}model-${runs++}-`;
         const keys = suffixes.map((suffix, i) => (i % 2 === 0 ? `${prefix}${suffix}` : `${suffix}${prefix}`));
-        const real = { keys, tally: tallies.model, figures: modelFigures, idempotencyKeys: 0 };
+        const real = { keys, tally: tallies.model, figures: modelFigures, idempotencyKeys: 0, session: "" };
         modelFigures.runs++;
         await fc.asyncModelRun(() => ({ model: emptyModel(keys.length), real }), commands);
       }),

@@ -3,11 +3,17 @@ import { expect } from "vitest";
 import { checkErrorContract, type StatusTally } from "./error-contract";
 import { fetchWorker } from "./fetch-worker";
 import { keyPath } from "./request-arbitraries";
-import { expectedAnswers, explain, NEVER_WRITTEN, type Answer, type Operation, type Stored } from "./store-model";
+import { couldHaveServed, expectedAnswers, explain, NEVER_WRITTEN, type Answer, type Operation, type Stored } from "./store-model";
 
-/** The model: what each key's primary holds, and the last write sent with an idempotency key. */
+/**
+ * The model: what each key's primary holds now, every record it has held
+ * (by version), the newest version the run's session has seen of each key,
+ * and the last write sent with an idempotency key.
+ */
 export interface StoreModel {
   stored: Stored[];
+  history: Map<number, Stored>[];
+  seen: number[];
   lastIdempotent: { key: number; kind: "put" | "delete" | "incr"; init: RequestInit & { url: string }; status: number; body: string } | null;
 }
 
@@ -19,6 +25,8 @@ export interface ModelFigures {
   writes: number;
   /** Strong reads of a value whose TTL had run out: 404 in the model and at the worker. */
   expiredReads: number;
+  /** Session and eventual reads from the nearest copies, judged against the history. */
+  copyReads: number;
 }
 
 /** The system under test: this run's keys, the tally of answers and the figures. */
@@ -27,14 +35,19 @@ export interface Store {
   tally: StatusTally;
   figures: ModelFigures;
   idempotencyKeys: number;
+  /** The session token of the last answer: every request sends it, as a client would. */
+  session: string;
 }
 
 type StoreCommand = fc.AsyncCommand<StoreModel, Store>;
 
-async function send(url: string, init: RequestInit): Promise<{ response: Response; sentAt: number; answeredAt: number }> {
+async function send(store: Store, url: string, init: RequestInit): Promise<{ response: Response; sentAt: number; answeredAt: number }> {
+  const headers = { ...(init.headers as Record<string, string> | undefined), ...(store.session ? { "X-Session": store.session } : {}) };
   const sentAt = Date.now();
-  const response = await fetchWorker(new Request(`https://geocache.test${url}`, init));
-  return { response, sentAt, answeredAt: Date.now() };
+  const response = await fetchWorker(new Request(`https://geocache.test${url}`, { ...init, headers }));
+  const answeredAt = Date.now();
+  store.session = response.headers.get("X-Session") ?? store.session;
+  return { response, sentAt, answeredAt };
 }
 
 /** Checks an observed answer against the model and moves the model to the world it came from. */
@@ -44,9 +57,15 @@ function judge(model: StoreModel, store: Store, index: number, op: Operation, ob
   const explained = explain(stored, sentAt, answeredAt, op, observed);
   const expected = JSON.stringify(expectedAnswers(stored, sentAt, answeredAt, op));
   expect(explained, `${label}: observed ${JSON.stringify(observed)}, the model expects one of ${expected} (stored ${JSON.stringify(stored)})`).not.toBeNull();
-  model.stored[index] = explained!.next;
+  const { world, next } = explained!;
+  model.stored[index] = next;
+  // Both are records the primary held: the one the request met and the one it left.
+  for (const record of [world.stored, next]) if (record.version > 0) model.history[index]!.set(record.version, record);
+  if (observed.version !== undefined && (op.kind === "get" || observed.status === 200)) {
+    model.seen[index] = Math.max(model.seen[index]!, observed.version);
+  }
   if (op.kind !== "get") store.figures.writes++;
-  else if (stored.value !== null && stored.expiresAt !== null && !explained!.world.live) store.figures.expiredReads++;
+  else if (stored.value !== null && stored.expiresAt !== null && !world.live) store.figures.expiredReads++;
   if (op.kind === "get") store.figures.reads++;
 }
 
@@ -62,7 +81,7 @@ export class StrongGet implements StoreCommand {
     const headers: Record<string, string> = this.viaQuery ? {} : { "X-Consistency": "strong" };
     const op: Operation = { kind: "get", ...(this.conditional ? { ifNoneMatch: model.stored[this.key]!.version } : {}) };
     if (op.ifNoneMatch !== undefined) headers["If-None-Match"] = `"${op.ifNoneMatch}"`;
-    const { response, sentAt, answeredAt } = await send(path, { headers });
+    const { response, sentAt, answeredAt } = await send(store, path, { headers });
     const observed: Answer = { status: response.status, version: versionHeader(response) };
     if (response.status === 200) {
       observed.expiresAt = response.headers.has("X-Expires-At") ? Number(response.headers.get("X-Expires-At")) : null;
@@ -83,7 +102,7 @@ export class StrongMget implements StoreCommand {
   async run(model: StoreModel, store: Store): Promise<void> {
     store.figures.commands++;
     const body = JSON.stringify({ keys: this.keys.map((i) => store.keys[i]), consistency: "strong" });
-    const { response, sentAt, answeredAt } = await send("/v1/mget", { method: "POST", body });
+    const { response, sentAt, answeredAt } = await send(store, "/v1/mget", { method: "POST", body });
     expect(response.status, this.toString()).toBe(200);
     const { results } = (await response.clone().json()) as {
       results: { key: string; status: number; version: number; value: string | null; contentType: string | null; expiresAt: number | null }[];
@@ -158,7 +177,7 @@ export class Write implements StoreCommand {
     }
     const method = spec.op === "put" ? "PUT" : spec.op === "delete" ? "DELETE" : "POST";
     const init = { method, headers, ...(body !== undefined ? { body } : {}) };
-    const { response, sentAt, answeredAt } = await send(url, init);
+    const { response, sentAt, answeredAt } = await send(store, url, init);
     const text = await response.clone().text();
     const error = await checkErrorContract(method, response, store.tally);
     const observed: Answer = { status: response.status };
@@ -177,8 +196,8 @@ export class Write implements StoreCommand {
       }
     }
     if (error?.error.currentVersion !== undefined) observed.currentVersion = error.error.currentVersion;
+    if (op.kind === "put" && response.status === 200) op.expiresAt = (JSON.parse(text) as { expiresAt?: number }).expiresAt ?? null;
     judge(model, store, this.key, op, observed, { sentAt, answeredAt }, this.toString());
-    if (op.kind === "put" && response.status === 200) model.stored[this.key] = { ...model.stored[this.key]!, expiresAt: (JSON.parse(text) as { expiresAt?: number }).expiresAt ?? null };
     if (spec.idempotent) model.lastIdempotent = { key: this.key, kind: spec.op, init: { ...init, url }, status: response.status, body: text };
   }
   toString = () => `${this.spec.op}(${this.key}, ${JSON.stringify(this.spec)})`;
@@ -199,7 +218,7 @@ export class Replay implements StoreCommand {
     const idempotencyKey = (init.headers as Record<string, string>)["Idempotency-Key"]!;
     const other: RequestInit = last.kind === "delete" ? { method: "PUT", body: "other" } : { method: "DELETE" };
     const sent = this.asOtherKind ? { ...other, headers: { "Idempotency-Key": idempotencyKey } } : init;
-    const { response } = await send(this.asOtherKind ? keyPath(store.keys[last.key]!) : url, sent);
+    const { response } = await send(store, this.asOtherKind ? keyPath(store.keys[last.key]!) : url, sent);
     const text = await response.clone().text();
     const error = await checkErrorContract(sent.method!, response, store.tally);
     if (this.asOtherKind) {
@@ -210,6 +229,37 @@ export class Replay implements StoreCommand {
     if (response.status === 200) expect(response.headers.get("Idempotent-Replayed")).toBe("true");
   }
   toString = () => (this.asOtherKind ? "replay(as another kind)" : "replay");
+}
+
+/**
+ * A read from the nearest copies in some region: with the run's session
+ * (read-your-writes, monotonic: never older than the session has seen), or
+ * `eventual` (any copy). Either way the copy is one the primary held, and
+ * never an expired value.
+ */
+export class CopyRead implements StoreCommand {
+  constructor(readonly key: number, readonly region: string, readonly mode: "session" | "eventual") {}
+  check = () => true;
+  async run(model: StoreModel, store: Store): Promise<void> {
+    store.figures.commands++;
+    const headers: Record<string, string> = { "X-Region": this.region, ...(this.mode === "eventual" ? { "X-Consistency": "eventual" } : {}) };
+    const minimum = this.mode === "session" ? model.seen[this.key]! : 0;
+    const { response, sentAt, answeredAt } = await send(store, keyPath(store.keys[this.key]!), { headers });
+    const observed: Answer = { status: response.status, version: versionHeader(response) };
+    if (response.status === 200) {
+      observed.expiresAt = response.headers.has("X-Expires-At") ? Number(response.headers.get("X-Expires-At")) : null;
+      observed.contentType = response.headers.get("Content-Type") ?? "";
+      observed.value = new TextDecoder().decode(await response.clone().arrayBuffer());
+    }
+    await checkErrorContract("GET", response, store.tally);
+    const history = model.history[this.key]!;
+    const label = `${this}: observed ${JSON.stringify(observed)} via ${response.headers.get("X-Served-By")}`;
+    expect(couldHaveServed(history, observed, { sentAt, answeredAt }), `${label}; the primary held ${JSON.stringify([...history])}`).toBe(true);
+    if (this.mode === "session") expect(observed.version, `${label}: the session had seen version ${minimum}`).toBeGreaterThanOrEqual(minimum);
+    model.seen[this.key] = Math.max(model.seen[this.key]!, observed.version ?? 0);
+    store.figures.copyReads++;
+  }
+  toString = () => `${this.mode}Read(${this.key}, ${this.region})`;
 }
 
 /** A value with a short TTL, a wait past it, and a strong read: expiry in every run that picks it. */
@@ -273,6 +323,9 @@ export function storeCommands(keyCount: number): fc.Arbitrary<StoreCommand>[] {
     fc.tuple(key, fc.boolean(), fc.boolean()).map(([k, viaQuery, conditional]) => new StrongGet(k, viaQuery, conditional)),
     fc.tuple(key, fc.boolean()).map(([k, viaQuery]) => new StrongGet(k, viaQuery, false)),
     fc.array(key, { minLength: 1, maxLength: keyCount + 1 }).map((keys) => new StrongMget(keys)),
+    fc
+      .tuple(key, fc.constantFrom("enam", "weur", "oc", "apac"), fc.constantFrom<"session" | "eventual">("session", "eventual"))
+      .map(([k, region, mode]) => new CopyRead(k, region, mode)),
     fc.boolean().map((asOtherKind) => new Replay(asOtherKind)),
     fc.tuple(key, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 80 })).map(([k, ttlMs, waitMs]) => new ExpireAndRead(k, ttlMs, waitMs)),
     fc.integer({ min: 0, max: 100 }).map((ms) => new Wait(ms)),
@@ -281,5 +334,10 @@ export function storeCommands(keyCount: number): fc.Arbitrary<StoreCommand>[] {
 }
 
 export function emptyModel(keyCount: number): StoreModel {
-  return { stored: Array.from({ length: keyCount }, () => NEVER_WRITTEN), lastIdempotent: null };
+  return {
+    stored: Array.from({ length: keyCount }, () => NEVER_WRITTEN),
+    history: Array.from({ length: keyCount }, () => new Map<number, Stored>()),
+    seen: Array.from({ length: keyCount }, () => 0),
+    lastIdempotent: null,
+  };
 }

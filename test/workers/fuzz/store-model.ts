@@ -56,7 +56,14 @@ export interface Preconditions {
 
 export type Operation =
   | { kind: "get"; ifNoneMatch?: number }
-  | ({ kind: "put"; value: string; contentType: string; ttlMs: number | null } & Preconditions)
+  | ({
+      kind: "put";
+      value: string;
+      contentType: string;
+      ttlMs: number | null;
+      /** The expiry the primary gave the value (its commit time plus the TTL), from its answer. */
+      expiresAt?: number | null;
+    } & Preconditions)
   | ({ kind: "delete" } & Preconditions)
   | ({ kind: "incr"; by: number } & Preconditions);
 
@@ -99,8 +106,7 @@ export function predict({ stored, live }: World, op: Operation): { answer: Answe
   const version = stored.version + 1;
   switch (op.kind) {
     case "put":
-      // The expiry is the primary's commit time plus the TTL: taken from the answer.
-      return { answer: { status: 200, version }, next: { version, value: op.value, contentType: op.contentType, expiresAt: null } };
+      return { answer: { status: 200, version }, next: { version, value: op.value, contentType: op.contentType, expiresAt: op.expiresAt ?? null } };
     case "delete":
       if (!live) return refuse(404);
       return { answer: { status: 200, version }, next: { ...stored, version, value: null, expiresAt: null } };
@@ -140,4 +146,23 @@ export function explain(stored: Stored, sentAt: number, answeredAt: number, op: 
 /** Every answer the model would accept, for a failure message. */
 export function expectedAnswers(stored: Stored, sentAt: number, answeredAt: number, op: Operation): Answer[] {
   return worldsBetween(stored, sentAt, answeredAt).map((world) => predict(world, op).answer);
+}
+
+/**
+ * Whether a copy some tier served may be one the primary held: a version it
+ * committed with that value, never expired when served; or a 404 for a key
+ * never written, a delete's or an expiry's tombstone, or an expired value.
+ */
+export function couldHaveServed(history: ReadonlyMap<number, Stored>, observed: Answer, times: { sentAt: number; answeredAt: number }): boolean {
+  const version = observed.version ?? -1;
+  const held = history.get(version);
+  if (observed.status === 200) {
+    if (!held || held.value === null) return false;
+    const unexpired = held.expiresAt === null || held.expiresAt > times.sentAt - CLOCK_SLACK_MS;
+    return unexpired && held.value === observed.value && held.contentType === observed.contentType && held.expiresAt === observed.expiresAt;
+  }
+  if (observed.status !== 404) return false;
+  const expired = (record: Stored | undefined) =>
+    record?.value != null && record.expiresAt !== null && record.expiresAt <= times.answeredAt + CLOCK_SLACK_MS;
+  return version === 0 || held?.value === null || expired(held) || (held === undefined && expired(history.get(version - 1)));
 }
