@@ -28,7 +28,13 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], globalSetup: ["test/client-build-setup.ts"] },
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/client-build-setup.ts"],
+          // FUZZ_SEED=<seed> npm run test:fuzz replays an HTTP fuzzing run.
+          provide: { fuzzSeed: process.env.FUZZ_SEED ?? "" },
+        },
       },
       {
         test: {

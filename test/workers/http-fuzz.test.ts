@@ -18,13 +18,12 @@ import { emptyModel, storeCommands, type ModelFigures } from "./fuzz/store-comma
  * model of the store agrees with every write's answer and strong read.
  *
  * Each run prints its seed; fast-check prints seed and path on a failure.
- * To replay a seed, have the workers project's config provide `fuzzSeed`
- * (e.g. `provide: { fuzzSeed: process.env.FUZZ_SEED }`).
+ * Replay a seed with `FUZZ_SEED=<seed> npm run test:fuzz`.
  */
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** A seed to replay (`FUZZ_SEED`), when the config provides one. */
+    /** A seed to replay (`FUZZ_SEED`), or "" for a fresh one. */
     fuzzSeed?: string;
   }
 }
