@@ -196,8 +196,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private async replicatePending(): Promise<void> {
     const stored = this.expireIfDue(this.store.load());
     if (!stored) return;
-    const answers = await Promise.all(this.pushDue(stored, { recordAtOnce: false }));
-    await this.record(answers);
+    await this.record(await Promise.all(this.pushDue(stored)));
   }
 
   /**
@@ -207,26 +206,22 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * never holds up the others, and each region has at most one push in
    * flight, so the writes that land meanwhile coalesce into its next push.
    */
-  private pushDue(
-    stored: StoredEntry,
-    { regions = this.placement.regions, recordAtOnce }: { regions?: readonly Region[]; recordAtOnce: boolean },
-  ): Promise<PushAnswer>[] {
+  private pushDue(stored: StoredEntry, regions: readonly Region[] = this.placement.regions): Promise<PushAnswer>[] {
     const now = Date.now();
     return this.replication
       .pending(regions, stored.version)
       .filter(({ region, nextAttemptAt }) => nextAttemptAt <= now && !this.pushes.inFlight(region))
-      .map((progress) => this.pushTo(progress, stored, recordAtOnce));
+      .map((progress) => this.pushTo(progress, stored));
   }
 
   /**
-   * Pushes `stored` to one region. Its answer is recorded at once, or, for
-   * an alarm pass, with the pass's other answers in one stretch (a pass
-   * whose recording fails is retried as a whole). A region that answered is
-   * free for its next push at once: when a newer record committed while
-   * this push was in flight, that push follows now. A region that failed
-   * waits until its failure is recorded, and then for its backoff.
+   * Pushes `stored` to one region and answers what the region said. A
+   * region that answered is free for its next push at once: when a newer
+   * record committed while this push was in flight, that push follows now,
+   * before this answer is recorded. A region that failed waits until its
+   * failure is recorded, and then for its backoff.
    */
-  private async pushTo(progress: RegionProgress, stored: StoredEntry, recordAtOnce: boolean): Promise<PushAnswer> {
+  private async pushTo(progress: RegionProgress, stored: StoredEntry): Promise<PushAnswer> {
     const { region } = progress;
     const push = this.pushes.start(region);
     const { homeRegion, ...record } = stored;
@@ -235,14 +230,15 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       () => null,
     );
     const answer: PushAnswer = { progress, held, push };
-    if (recordAtOnce) void this.record([answer]); // throws here when recording fails
-    else if (held !== null) this.pushes.answered(region, push);
+    if (held !== null) this.pushes.answered(region, push);
     if (held !== null && this.store.version() > held) this.pushInBackground(this.store.load()!, [region]);
     return answer;
   }
 
   /**
-   * Records answers in one synchronous stretch: the version each region
+   * Records the answers to pushes started together, once all are in, in one
+   * synchronous stretch (one storage commit, however many regions; a round
+   * whose recording fails is retried as a whole): the version each region
    * holds, or a failure it backs off from with full jitter. An answer to a
    * region pushed to again since is left to that later push. Answers the
    * reports to the regions' figures: they are for people watching, so one
@@ -250,6 +246,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   private record(answers: readonly PushAnswer[]): Promise<void> {
     const reports: Promise<void>[] = [];
+    const acks: { region: Region; version: number }[] = [];
     try {
       for (const { progress, held, push } of answers) {
         const { region, failures } = progress;
@@ -258,10 +255,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
           this.replication.fail(region, Date.now());
           reports.push(this.placement.stats(region).pushFailed(failures === 0));
         } else {
-          this.replication.acknowledge(region, held);
+          acks.push({ region, version: held });
           if (failures > 0) reports.push(this.placement.stats(region).pushRecovered());
         }
       }
+      this.replication.acknowledge(acks);
     } finally {
       for (const { progress, push } of answers) this.pushes.answered(progress.region, push);
     }
@@ -275,13 +273,16 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * failed region's retry.
    */
   private pushInBackground(stored: StoredEntry, regions?: readonly Region[]): void {
-    const pushes = this.pushDue(stored, { regions, recordAtOnce: true });
+    const pushes = this.pushDue(stored, regions);
     if (pushes.length === 0) return;
-    const ended = Promise.allSettled(pushes).then(async (outcomes) => {
-      const failure = outcomes.find((outcome) => outcome.status === "rejected");
+    const ended = Promise.all(pushes).then(async (answers) => {
       let retryAt: number | undefined;
-      if (failure) retryAt = this.backoffAfter(failure.reason);
-      else this.failedPasses = 0;
+      try {
+        await this.record(answers);
+        this.failedPasses = 0;
+      } catch (error) {
+        retryAt = this.backoffAfter(error);
+      }
       // A running alarm re-arms as it ends, from what these pushes recorded.
       if (this.alarmsRunning === 0) await this.schedule(this.store.load(), retryAt);
     });
@@ -372,7 +373,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     const due = this.replication.nextDue(idle, stored?.version ?? 0);
     const candidates: number[] = [];
     if (due !== null) candidates.push(Math.max(pushAt ?? 0, due));
-    if (this.pushes.size > 0) candidates.push(Date.now() + IN_FLIGHT_BACKSTOP_MS);
+    if (this.pushes.any()) candidates.push(Date.now() + IN_FLIGHT_BACKSTOP_MS);
     if (stored?.value != null && stored.expiresAt !== null) candidates.push(stored.expiresAt);
     return candidates.length === 0 ? null : Math.max(Math.min(...candidates), Date.now());
   }

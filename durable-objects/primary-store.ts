@@ -21,19 +21,29 @@ type EntryRow = RecordRow & { home_region: string };
 /** The stored record, and the region the primary was created for. */
 export type StoredEntry = KeyRecord & { homeRegion: Region };
 
-/** Reads and writes the primary's record; every call is one synchronous SQL statement. */
+/** Reads and writes the primary's record; every call is one synchronous SQL statement at most. */
 export class PrimaryStore {
+  /** The version last loaded or saved: the object is the only writer of its storage. */
+  private knownVersion: number | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   load(): StoredEntry | null {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entry WHERE id = 1").toArray()[0];
+    this.knownVersion = row?.version ?? 0;
     if (!row) return null;
     return { ...recordFromRow(row), homeRegion: row.home_region as Region };
   }
 
-  /** The latest record's version (0 before any write), without reading its value. */
+  /**
+   * The latest record's version (0 before any write), from memory once a
+   * load or save has seen it: cheap enough to ask after every push.
+   */
   version(): number {
-    return this.sql.exec<{ version: number }>("SELECT version FROM entry WHERE id = 1").toArray()[0]?.version ?? 0;
+    if (this.knownVersion === null) {
+      this.knownVersion = this.sql.exec<{ version: number }>("SELECT version FROM entry WHERE id = 1").toArray()[0]?.version ?? 0;
+    }
+    return this.knownVersion;
   }
 
   /** Stores `record` as the latest; the home region is set by the first write and kept after. */
@@ -52,5 +62,6 @@ export class PrimaryStore {
       record.expiresAt,
       homeRegion,
     );
+    this.knownVersion = record.version;
   }
 }

@@ -66,13 +66,16 @@ export class ReplicationLog {
     return due.length === 0 ? null : Math.min(...due);
   }
 
-  /** A region holds `version` (or newer): clear its failures. */
-  acknowledge(region: Region, version: number): void {
+  /**
+   * Each region holds its `version` (or newer): clear its failures. One
+   * statement for every region answered together.
+   */
+  acknowledge(acks: readonly { region: Region; version: number }[]): void {
+    if (acks.length === 0) return;
     this.sql.exec(
-      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES (?, ?, 0, 0)
+      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES ${acks.map(() => "(?, ?, 0, 0)").join(", ")}
        ON CONFLICT (region) DO UPDATE SET acked_version = max(acked_version, excluded.acked_version), failures = 0, next_attempt_at = 0`,
-      region,
-      version,
+      ...acks.flatMap(({ region, version }) => [region, version]),
     );
   }
 
@@ -97,6 +100,9 @@ export interface PushAnswer {
   push: number;
 }
 
+/** A push unanswered this long is presumed lost (a call that hangs), and its region is pushed to again. */
+export const PUSH_PRESUMED_LOST_MS = 30_000;
+
 /**
  * The primary's pushes on their way, in memory: an instance that restarts
  * has none, and its alarm pushes again whatever was not acknowledged. Each
@@ -105,16 +111,19 @@ export interface PushAnswer {
  *
  * @example
  * const push = pushes.start("oc");
- * pushes.inFlight("oc"); // true until pushes.answered("oc", push)
+ * pushes.inFlight("oc"); // true until pushes.answered("oc", push), or 30 s
  */
 export class PushesInFlight {
-  private readonly onTheWay = new Set<Region>();
+  /** When the push on its way to each region started. */
+  private readonly onTheWay = new Map<Region, number>();
   private readonly latest = new Map<Region, number>();
   private started = 0;
 
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** Marks a push to `region` as on its way; answers its number. */
   start(region: Region): number {
-    this.onTheWay.add(region);
+    this.onTheWay.set(region, this.now());
     this.latest.set(region, ++this.started);
     return this.started;
   }
@@ -129,12 +138,14 @@ export class PushesInFlight {
     return this.latest.get(region) === push;
   }
 
+  /** Whether a push to `region` is on its way and not yet presumed lost. */
   inFlight(region: Region): boolean {
-    return this.onTheWay.has(region);
+    const startedAt = this.onTheWay.get(region);
+    return startedAt !== undefined && this.now() - startedAt < PUSH_PRESUMED_LOST_MS;
   }
 
-  /** How many regions have a push on its way. */
-  get size(): number {
-    return this.onTheWay.size;
+  /** Whether any region has a push on its way. */
+  any(): boolean {
+    return [...this.onTheWay.keys()].some((region) => this.inFlight(region));
   }
 }

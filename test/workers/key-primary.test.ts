@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
+import { PUSH_PRESUMED_LOST_MS, PushesInFlight } from "../../durable-objects/replication";
 import { bytes, call, deleteKey, inside, putText, heldVersions, keyPath, placement, replicate, text, uniqueRef } from "./helpers";
 
 describe("KeyPrimary", () => {
@@ -130,5 +131,31 @@ describe("KeyPrimary", () => {
     expect(answer.status).toBe(404);
     expect(answer.headers.get("X-Served-By")).toBe("replica");
     expect(answer.headers.get("X-Cache")).toBe("HIT");
+  });
+});
+
+describe("PushesInFlight", () => {
+  it("keeps one push per region on its way until its own answer, and presumes a push unanswered for 30 s lost", () => {
+    let now = 1_000;
+    const pushes = new PushesInFlight(() => now);
+    const first = pushes.start("oc");
+    expect(pushes.inFlight("oc")).toBe(true);
+    expect(pushes.inFlight("weur")).toBe(false);
+    expect(pushes.any()).toBe(true);
+
+    now += PUSH_PRESUMED_LOST_MS - 1;
+    expect(pushes.inFlight("oc")).toBe(true);
+    now += 1;
+    expect(pushes.inFlight("oc")).toBe(false);
+    expect(pushes.any()).toBe(false);
+
+    // The region is pushed to again; the lost push's late answer neither frees it nor counts as the latest.
+    const second = pushes.start("oc");
+    pushes.answered("oc", first);
+    expect(pushes.isLatest("oc", first)).toBe(false);
+    expect(pushes.inFlight("oc")).toBe(true);
+    pushes.answered("oc", second);
+    expect(pushes.inFlight("oc")).toBe(false);
+    expect(pushes.isLatest("oc", second)).toBe(true);
   });
 });
