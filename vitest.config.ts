@@ -7,6 +7,15 @@ function isDurableObjectReset(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { durableObjectReset?: unknown }).durableObjectReset === true;
 }
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `FUZZ_SEED=<seed> npm run test:fuzz` replays an HTTP fuzzing run (test/workers/http-fuzz.test.ts reads it). */
+    fuzzSeed?: string;
+  }
+}
+
+const fuzzReplay = { fuzzSeed: process.env.FUZZ_SEED ?? "" };
+
 export default defineConfig({
   test: {
     onUnhandledError(error) {
@@ -32,8 +41,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           globalSetup: ["test/client-build-setup.ts"],
-          // FUZZ_SEED=<seed> npm run test:fuzz replays an HTTP fuzzing run.
-          provide: { fuzzSeed: process.env.FUZZ_SEED ?? "" },
+          provide: fuzzReplay,
         },
       },
       {
