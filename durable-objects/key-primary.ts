@@ -23,7 +23,10 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 export interface PrimaryEnv extends PlacementEnv, GeoSimEnv {
-  /** A write arms replication this many ms later, so that a burst of writes coalesces into one push. */
+  /**
+   * A write's pushes wait this many ms (for the alarm), so that a burst of
+   * writes coalesces into one push; with 0 they start as the write commits.
+   */
   REPLICATION_DELAY_MS?: string;
 }
 

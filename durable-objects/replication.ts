@@ -35,15 +35,19 @@ CREATE TABLE replication (
  * while its acknowledged version is below the primary's version, and pushes
  * go on until it is not. Nothing depends on a later write to the same key,
  * and an acknowledgement never moves backwards.
+ *
+ * The table is read once and then mirrored in memory, updated after each
+ * statement that changes it: the object is its only writer, and an object
+ * whose storage write fails is reset, memory and all.
  */
 export class ReplicationLog {
+  private mirror: Map<string, RegionProgressRow> | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Every configured region's progress; a region never pushed to has acknowledged version 0. */
   progress(regions: readonly Region[]): RegionProgress[] {
-    const rows = new Map(
-      this.sql.exec<RegionProgressRow>("SELECT * FROM replication").toArray().map((row) => [row.region, row]),
-    );
+    const rows = this.rows();
     return regions.map((region) => {
       const row = rows.get(region);
       return {
@@ -53,6 +57,11 @@ export class ReplicationLog {
         nextAttemptAt: row?.next_attempt_at ?? 0,
       };
     });
+  }
+
+  private rows(): Map<string, RegionProgressRow> {
+    this.mirror ??= new Map(this.sql.exec<RegionProgressRow>("SELECT * FROM replication").toArray().map((row) => [row.region, row]));
+    return this.mirror;
   }
 
   /** The regions that have not acknowledged `version`. */
@@ -77,6 +86,11 @@ export class ReplicationLog {
        ON CONFLICT (region) DO UPDATE SET acked_version = max(acked_version, excluded.acked_version), failures = 0, next_attempt_at = 0`,
       ...acks.flatMap(({ region, version }) => [region, version]),
     );
+    const rows = this.rows();
+    for (const { region, version } of acks) {
+      const ackedVersion = Math.max(rows.get(region)?.acked_version ?? 0, version);
+      rows.set(region, { region, acked_version: ackedVersion, failures: 0, next_attempt_at: 0 });
+    }
   }
 
   /** A push to a region failed: back off with full jitter before the next one. */
@@ -90,6 +104,8 @@ export class ReplicationLog {
       failures,
       nextAttemptAt,
     );
+    const ackedVersion = this.rows().get(region)?.acked_version ?? 0;
+    this.rows().set(region, { region, acked_version: ackedVersion, failures, next_attempt_at: nextAttemptAt });
   }
 }
 
