@@ -4,7 +4,8 @@ import { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
 import type { KeyRef } from "../../durable-objects/record";
 import { LOCATION_HINTS } from "../../durable-objects/topology";
-import { inside, placement } from "./helpers";
+import { expect, vi } from "vitest";
+import { heldVersions, inside, placement } from "./helpers";
 
 /**
  * A seeded pseudo-random generator (mulberry32): the same seed draws the
@@ -66,4 +67,21 @@ export function storedAlarm(stub: DurableObjectStub<never> | DurableObjectStub):
 /** The primary's acknowledged version per configured region, in `placement.regions` order. */
 export async function ackedVersions(ref: KeyRef): Promise<number[]> {
   return (await placement.primary(ref).replicationStatus()).regions.map((region) => region.ackedVersion);
+}
+
+/** One value per configured region, in `placement.regions` order. */
+export const every = <T>(value: T): T[] => placement.regions.map(() => value);
+
+/**
+ * Waits, with no help from the test (no alarm run for it), until every region
+ * holds `version` and the primary has recorded every acknowledgement.
+ */
+export async function settles(ref: KeyRef, version: number): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      expect(await heldVersions(ref)).toEqual(every(version));
+      expect(await ackedVersions(ref)).toEqual(every(version));
+    },
+    { timeout: 15_000, interval: 25 },
+  );
 }

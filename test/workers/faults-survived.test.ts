@@ -2,10 +2,9 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { KeyPrimary } from "../../durable-objects/key-primary";
 import type { WriteOutcome } from "../../durable-objects/write";
-import { abortObject, ackedVersions, attachNetwork, faultsOf, instantNetwork, storedAlarm, wipeObject } from "./fault-helpers";
+import { abortObject, ackedVersions, attachNetwork, every, faultsOf, settles, instantNetwork, storedAlarm, wipeObject } from "./fault-helpers";
 import { call, heldVersions, inside, keyPath, placement, putText, replicate, text, uniqueRef } from "./helpers";
 
-const every = <T>(value: T) => placement.regions.map(() => value);
 
 /** The primary's private parts a fault test reaches into to make its own code fail. */
 type PrimaryInternals = {
@@ -14,20 +13,6 @@ type PrimaryInternals = {
   armBy: (target: number) => Promise<void>;
   keepArmed: (stored: unknown) => Promise<void>;
 };
-
-/**
- * Waits until every region holds `version` and the primary knows it, with no
- * help: only an alarm the primary armed itself can bring that about.
- */
-async function settles(ref: ReturnType<typeof uniqueRef>, version: number): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      expect(await heldVersions(ref)).toEqual(every(version));
-      expect(await ackedVersions(ref)).toEqual(every(version));
-    },
-    { timeout: 15_000, interval: 25 },
-  );
-}
 
 /** Runs the primary's alarm until every region holds `version`, as pushes that back off become due. */
 async function converge(ref: ReturnType<typeof uniqueRef>, version: number): Promise<void> {

@@ -4,10 +4,9 @@ import type { LatencyMatrix } from "../../durable-objects/geo-sim/latency-matrix
 import { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
 import type { KeyRef } from "../../durable-objects/record";
 import { LOCATION_HINTS, type Region } from "../../durable-objects/topology";
-import { abortObject, ackedVersions, attachNetwork, faultsOf, storedAlarm } from "./fault-helpers";
+import { abortObject, ackedVersions, attachNetwork, every, faultsOf, settles, storedAlarm } from "./fault-helpers";
 import { heldVersions, inside, placement, putText, replicate, uniqueRef } from "./helpers";
 
-const every = <T>(value: T) => placement.regions.map(() => value);
 
 /**
  * Every hop between two regions takes `oneWayMs`, and one within a region
@@ -32,17 +31,6 @@ async function heldIn(region: Region, ref: KeyRef): Promise<number | null> {
 
 async function ackedIn(region: Region, ref: KeyRef): Promise<number> {
   return (await ackedVersions(ref))[placement.regions.indexOf(region)]!;
-}
-
-/** Waits, with no help from the test, until every region holds `version` and the primary has recorded it. */
-async function settles(ref: KeyRef, version: number): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      expect(await heldVersions(ref)).toEqual(every(version));
-      expect(await ackedVersions(ref)).toEqual(every(version));
-    },
-    { timeout: 15_000, interval: 25 },
-  );
 }
 
 describe("replication fan-out: every region on its own", () => {
