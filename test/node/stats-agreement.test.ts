@@ -44,7 +44,12 @@ let worker: LocalWorker;
 
 beforeAll(async () => {
   // Deployed-style access: no anonymous requests, the measurement sends an admin token.
-  worker = await startLocalWorker({ GEO_SIM: "on", EDGE_CACHE_MAX_AGE_MS: "0", ANONYMOUS_ACCESS: "off", GEOCACHE_TOKENS: TEST_TOKENS_SECRET });
+  // Polling every 10 ms from nine regions sends about 1,000 requests in the run
+  // through that one token: more than wrangler.toml's limit lets through in 10 s.
+  worker = await startLocalWorker(
+    { GEO_SIM: "on", EDGE_CACHE_MAX_AGE_MS: "0", ANONYMOUS_ACCESS: "off", GEOCACHE_TOKENS: TEST_TOKENS_SECRET },
+    { requestsPerToken: 100_000 },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -90,7 +95,7 @@ it("reports per-region replication lag and reads that agree with what the measur
   expect(failures).toEqual([]);
   expect(skipped).toBe(0);
   expect(recorder.writes.every((w) => w.status === 200)).toBe(true);
-  expect(recorder.reads.every((r) => r.status === 200)).toBe(true);
+  expect(recorder.reads.filter((r) => r.status !== 200).map((r) => `${r.region} ${r.mode} ${r.status}`)).toEqual([]);
   // Every acknowledged version: the first write of each key, then the run's writes.
   const acknowledged = recorder.writes.length + 4;
   const summary = recorder.summarize(regions, MODES);
