@@ -122,7 +122,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
-    if (next) this.store.save(next, homeRegion);
+    if (next) {
+      this.store.save(next, homeRegion);
+      // The write commits anyway: the acknowledgements since the last commit go with it.
+      this.replication.saveAcknowledged();
+    }
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
     return { outcome, homeRegion, latest: next ?? current };
   }
@@ -185,6 +189,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     this.alarmsRunning++;
     let retryAt: number | undefined;
     try {
+      // Before any await, so the acknowledgements since the last write share the commit that clears the alarm.
+      this.replication.saveAcknowledged();
       await this.replicatePending();
       this.failedPasses = 0;
     } catch (error) {
@@ -198,8 +204,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
 
   private async replicatePending(): Promise<void> {
     const stored = this.expireIfDue(this.store.load());
-    if (!stored) return;
-    await this.record(await Promise.all(this.pushDue(stored)));
+    const pushes = stored ? this.pushDue(stored) : [];
+    if (pushes.length === 0) return;
+    await this.record(await Promise.all(pushes));
+    // A pass that pushed (after the instance was lost, or a retry) keeps its answers at once: it is the rare case.
+    this.replication.saveAcknowledged();
   }
 
   /**
@@ -240,9 +249,10 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
 
   /**
    * Records the answers to pushes started together, once all are in, in one
-   * synchronous stretch (one storage commit, however many regions; a round
-   * whose recording fails is retried as a whole): the version each region
-   * holds, or a failure it backs off from with full jitter. An answer to a
+   * synchronous stretch (a round whose recording fails is retried as a
+   * whole): the version each region holds, in memory until the next write or
+   * alarm pass commits it, or a failure it backs off from with full jitter,
+   * written at once. An answer to a
    * region pushed to again since is left to that later push. Answers the
    * reports to the regions' figures: they are for people watching, so one
    * that fails must not hold up replication.

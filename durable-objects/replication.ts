@@ -36,12 +36,19 @@ CREATE TABLE replication (
  * go on until it is not. Nothing depends on a later write to the same key,
  * and an acknowledgement never moves backwards.
  *
- * The table is read once and then mirrored in memory, updated after each
- * statement that changes it: the object is its only writer, and an object
- * whose storage write fails is reset, memory and all.
+ * The table is read once and then mirrored in memory: the object is its
+ * only writer, and an object whose storage write fails is reset, memory and
+ * all. Acknowledgements reach the mirror at once and the table only with
+ * {@link saveAcknowledged}, which the primary calls in a stretch that
+ * commits anyway (a write, an alarm pass), so that an acknowledgement costs
+ * no commit of its own. One lost with the instance is harmless: the table
+ * then shows the region behind, and it is pushed to again, which a replica
+ * answers with the version it holds.
  */
 export class ReplicationLog {
   private mirror: Map<string, RegionProgressRow> | null = null;
+  /** Regions whose acknowledged version in the mirror is newer than in the table. */
+  private readonly unsaved = new Set<Region>();
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -75,22 +82,29 @@ export class ReplicationLog {
     return due.length === 0 ? null : Math.min(...due);
   }
 
-  /**
-   * Each region holds its `version` (or newer): clear its failures. One
-   * statement for every region answered together.
-   */
+  /** Each region holds its `version` (or newer): clear its failures, in memory until {@link saveAcknowledged}. */
   acknowledge(acks: readonly { region: Region; version: number }[]): void {
-    if (acks.length === 0) return;
-    this.sql.exec(
-      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES ${acks.map(() => "(?, ?, 0, 0)").join(", ")}
-       ON CONFLICT (region) DO UPDATE SET acked_version = max(acked_version, excluded.acked_version), failures = 0, next_attempt_at = 0`,
-      ...acks.flatMap(({ region, version }) => [region, version]),
-    );
     const rows = this.rows();
     for (const { region, version } of acks) {
-      const ackedVersion = Math.max(rows.get(region)?.acked_version ?? 0, version);
+      const row = rows.get(region);
+      const ackedVersion = Math.max(row?.acked_version ?? 0, version);
+      if (row && row.acked_version === ackedVersion && row.failures === 0) continue;
       rows.set(region, { region, acked_version: ackedVersion, failures: 0, next_attempt_at: 0 });
+      this.unsaved.add(region);
     }
+  }
+
+  /** Writes the acknowledgements not yet in the table, in one statement (none when there are none). */
+  saveAcknowledged(): void {
+    if (this.unsaved.size === 0) return;
+    const rows = [...this.unsaved].map((region) => this.rows().get(region)!);
+    this.sql.exec(
+      `INSERT INTO replication (region, acked_version, failures, next_attempt_at) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}
+       ON CONFLICT (region) DO UPDATE SET acked_version = max(acked_version, excluded.acked_version),
+         failures = excluded.failures, next_attempt_at = excluded.next_attempt_at`,
+      ...rows.flatMap((row) => [row.region, row.acked_version, row.failures, row.next_attempt_at]),
+    );
+    this.unsaved.clear();
   }
 
   /** A push to a region failed: back off with full jitter before the next one. */

@@ -138,4 +138,34 @@ describe("replication fan-out: every region on its own", () => {
     faults.cut = [];
     await settles(ref, 4);
   }, 20_000);
+  it("keeps acknowledgements without a commit of their own, saves them with the next write, and pushes again what an instance lost unsaved", async () => {
+    const ref = uniqueRef("acks-unsaved");
+    const savedAcks = () =>
+      inside(placement.primary(ref), (_instance: unknown, state) =>
+        placement.regions.map(
+          (region) =>
+            state.storage.sql.exec<{ acked_version: number }>("SELECT acked_version FROM replication WHERE region = ?", region).toArray()[0]
+              ?.acked_version ?? 0,
+        ),
+      );
+    await putText(ref, "v1", "eeur");
+    await pushOnWrite(ref);
+
+    expect(await putText(ref, "v2", "eeur")).toBe(2);
+    await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(2)), { timeout: 2_000, interval: 5 });
+    expect(await savedAcks()).toEqual(every(0));
+
+    // The next write's commit carries them, before its own pushes start.
+    expect(await putText(ref, "v3", "eeur")).toBe(3);
+    expect(await savedAcks()).toEqual(every(2));
+    await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(3)), { timeout: 2_000, interval: 5 });
+
+    // Lost with the instance, v3's acknowledgements are unknown to its successor, whose alarm pushes v3 again.
+    await abortObject(placement.primary(ref), "evicted with acknowledgements unsaved");
+    expect(await ackedVersions(ref)).toEqual(every(2));
+    expect(await replicate(ref)).toBe(true);
+    expect(await ackedVersions(ref)).toEqual(every(3));
+    expect(await savedAcks()).toEqual(every(3));
+    expect(await heldVersions(ref)).toEqual(every(3));
+  }, 20_000);
 });
