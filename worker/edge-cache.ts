@@ -58,9 +58,13 @@ export class EdgeCache {
     return copy;
   }
 
-  /** Keeps a copy of a live value; tombstones are not kept (a miss costs the same). */
+  /**
+   * Keeps a copy of a live value; tombstones are not kept (a miss costs the
+   * same), nor a copy already too old for this tier to serve (a key nobody
+   * has written for a while, whose replica copy was last vouched for then).
+   */
   async store(region: Region, record: ConfirmedRecord): Promise<void> {
-    if (record.value === null) return;
+    if (record.value === null || Date.now() - record.confirmedAt >= this.maxAgeMs) return;
     const id = this.idOf(region, record);
     if (this.memory.enabled) this.memory.set(id, record);
     const headers = new Headers({

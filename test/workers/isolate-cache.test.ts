@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { EdgeCache } from "../../worker/edge-cache";
 import { IsolateCache } from "../../worker/isolate-cache";
 import { pushed, uniqueRef } from "./helpers";
 
@@ -34,5 +35,18 @@ describe("the isolate's memory tier", () => {
     memory.delete("k");
     expect(memory.get("k")).toBeNull();
     expect(memory.size).toBe(0);
+  });
+});
+
+describe("the edge tier", () => {
+  it("keeps no copy that is already too old for the edge to serve", async () => {
+    const edge = new EdgeCache(await caches.open(`edge-${crypto.randomUUID()}`), 1_000, new IsolateCache(64 * 1024));
+    const any = () => true;
+    const fresh = { ...record(1, 10), confirmedAt: Date.now() };
+    const quiet = { ...record(1, 10), confirmedAt: Date.now() - 1_500 };
+    await edge.store("weur", fresh);
+    await edge.store("weur", quiet);
+    expect((await edge.match("weur", fresh, any))?.version).toBe(1);
+    expect(await edge.match("weur", quiet, any)).toBeNull();
   });
 });
