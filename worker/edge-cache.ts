@@ -7,14 +7,19 @@ const HEADER = {
   committedAt: "X-Geocache-Committed-At",
   confirmedAt: "X-Geocache-Confirmed-At",
   expiresAt: "X-Geocache-Expires-At",
+  storedAt: "X-Geocache-Stored-At",
 } as const;
 
 /**
  * The data center's own copies, the tier nearest a reader: the isolate's
  * memory first (hot keys answer without leaving it), then the Cache API.
- * Each copy keeps its version, expiry and `confirmedAt`, so it is served
- * under exactly the rules of every other tier; the Cache API's own expiry
- * (`max-age`) only bounds how long a copy takes space.
+ * A copy is served for `maxAgeMs` after it was fetched from the region, so
+ * the data center sees a write at most that much later than its region
+ * does; within that, it is served under the rules of every other tier
+ * (expiry, the read's staleness bound and minimum version, all checked
+ * against its version, expiry and `confirmedAt`). A key nobody writes
+ * stays served here, refetched every `maxAgeMs`, while its `confirmedAt`
+ * (the primary's last word on it) keeps the staleness it reports honest.
  *
  * Copies are keyed by region as well as key: in a deployment a data center
  * serves one region anyway, and locally, where `X-Region` stands in for
@@ -33,16 +38,23 @@ export class EdgeCache {
   }
 
   /**
-   * The nearest copy held for a key in a region that `accept` allows (the
-   * read's staleness bound and minimum version), or null: the isolate's
-   * copy, else the data center's, which another isolate may have refreshed.
+   * The nearest copy held for a key in a region, fetched from the region
+   * within `maxAgeMs`, that `accept` allows (the read's staleness bound and
+   * minimum version), or null: the isolate's copy, else the data center's,
+   * which another isolate may have refreshed.
    */
   async match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord) => boolean): Promise<ConfirmedRecord | null> {
     const id = this.idOf(region, ref);
+    const now = Date.now();
     const remembered = this.memory.enabled ? this.memory.get(id) : null;
-    if (remembered && accept(remembered)) return remembered;
+    if (remembered && now - remembered.storedAt < this.maxAgeMs && accept(remembered.record)) return remembered.record;
     const response = await this.cache.match(this.requestFor(id));
     if (!response) return null;
+    const storedAt = Number(response.headers.get(HEADER.storedAt));
+    if (!(now - storedAt < this.maxAgeMs)) {
+      await response.body?.cancel();
+      return null;
+    }
     const expiresAt = response.headers.get(HEADER.expiresAt);
     const copy: ConfirmedRecord = {
       ...ref,
@@ -54,25 +66,23 @@ export class EdgeCache {
       expiresAt: expiresAt === null ? null : Number(expiresAt),
     };
     if (!accept(copy)) return null;
-    if (this.memory.enabled) this.memory.set(id, copy);
+    if (this.memory.enabled) this.memory.set(id, copy, storedAt);
     return copy;
   }
 
-  /**
-   * Keeps a copy of a live value; tombstones are not kept (a miss costs the
-   * same), nor a copy already too old for this tier to serve (a key nobody
-   * has written for a while, whose replica copy was last vouched for then).
-   */
+  /** Keeps a copy of a live value just fetched from the region; tombstones are not kept (a miss costs the same). */
   async store(region: Region, record: ConfirmedRecord): Promise<void> {
-    if (record.value === null || Date.now() - record.confirmedAt >= this.maxAgeMs) return;
+    if (record.value === null) return;
     const id = this.idOf(region, record);
-    if (this.memory.enabled) this.memory.set(id, record);
+    const storedAt = Date.now();
+    if (this.memory.enabled) this.memory.set(id, record, storedAt);
     const headers = new Headers({
       "Content-Type": record.contentType,
       "Cache-Control": `max-age=${Math.max(1, Math.ceil(this.maxAgeMs / 1000))}`,
       [HEADER.version]: String(record.version),
       [HEADER.committedAt]: String(record.committedAt),
       [HEADER.confirmedAt]: String(record.confirmedAt),
+      [HEADER.storedAt]: String(storedAt),
     });
     if (record.expiresAt !== null) headers.set(HEADER.expiresAt, String(record.expiresAt));
     await this.cache.put(this.requestFor(id), new Response(record.value, { headers }));

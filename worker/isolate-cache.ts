@@ -1,5 +1,11 @@
 import type { ConfirmedRecord } from "../durable-objects/record";
 
+/** A copy as held: its record, and when it was stored (ms since epoch). */
+export interface HeldCopy {
+  record: ConfirmedRecord;
+  storedAt: number;
+}
+
 /** What an entry costs beyond its value's bytes: its key, record fields and map slot, roughly. */
 const ENTRY_OVERHEAD_BYTES = 256;
 
@@ -7,17 +13,17 @@ const ENTRY_OVERHEAD_BYTES = 256;
  * Copies held in the isolate's own memory, the nearest tier of all: a hot
  * key is answered without leaving the isolate. Bounded in bytes, least
  * recently used first out; one value may take at most a sixteenth of the
- * budget, so a few large values cannot flush every hot small one. Entries
- * carry their record's `confirmedAt`, so they are served under exactly the
- * staleness rules of every other tier.
+ * budget, so a few large values cannot flush every hot small one. Each
+ * copy keeps when it was stored, beside its record's `confirmedAt`, so the
+ * edge tier serves it under the same rules as its Cache API copies.
  *
  * @example
  * const memory = new IsolateCache(8 * 1024 * 1024);
  * memory.set("weur/default/k", record);
- * memory.get("weur/default/k"); // the record, now the most recently used
+ * memory.get("weur/default/k"); // { record, storedAt }, now the most recently used
  */
 export class IsolateCache {
-  private readonly entries = new Map<string, { record: ConfirmedRecord; bytes: number }>();
+  private readonly entries = new Map<string, HeldCopy & { bytes: number }>();
   private usedBytes = 0;
 
   constructor(readonly maxBytes: number) {}
@@ -36,23 +42,23 @@ export class IsolateCache {
     return this.entries.has(id);
   }
 
-  get(id: string): ConfirmedRecord | null {
+  get(id: string): HeldCopy | null {
     const entry = this.entries.get(id);
     if (!entry) return null;
     // Re-inserting moves the entry to the end of the map's order: the most recently used.
     this.entries.delete(id);
     this.entries.set(id, entry);
-    return entry.record;
+    return entry;
   }
 
   /** Keeps a copy unless it is older than the one held (a slower fill must not replace a newer copy). */
-  set(id: string, record: ConfirmedRecord): void {
+  set(id: string, record: ConfirmedRecord, storedAt = Date.now()): void {
     const bytes = (record.value?.byteLength ?? 0) + id.length * 2 + ENTRY_OVERHEAD_BYTES;
     const held = this.entries.get(id);
     if (held && held.record.version > record.version) return;
     this.delete(id);
     if (bytes > this.maxBytes / 16) return;
-    this.entries.set(id, { record, bytes });
+    this.entries.set(id, { record, storedAt, bytes });
     this.usedBytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.usedBytes <= this.maxBytes) break;

@@ -48,8 +48,7 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
   }
   if (edge.enabled) {
     const now = Date.now();
-    const constraints = { ...read.constraints, maxStalenessMs: Math.min(read.constraints.maxStalenessMs ?? Number.POSITIVE_INFINITY, edge.maxAgeMs) };
-    const copy = await edge.match(region, ref, (candidate) => isLive(candidate, now) && shortfall(candidate, constraints, now) === null);
+    const copy = await edge.match(region, ref, (candidate) => isLive(candidate, now) && shortfall(candidate, read.constraints, now) === null);
     if (copy) return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
   }
   await network?.roundTrip(region, region);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { entryId } from "../../durable-objects/topology";
 import { EdgeCache } from "../../worker/edge-cache";
 import { IsolateCache } from "../../worker/isolate-cache";
 import { pushed, uniqueRef } from "./helpers";
@@ -29,9 +30,9 @@ describe("the isolate's memory tier", () => {
     expect(memory.get("big")).toBeNull();
     memory.set("k", record(3, 10));
     memory.set("k", record(2, 10));
-    expect(memory.get("k")?.version).toBe(3);
+    expect(memory.get("k")?.record.version).toBe(3);
     memory.set("k", record(4, 10));
-    expect(memory.get("k")?.version).toBe(4);
+    expect(memory.get("k")?.record.version).toBe(4);
     memory.delete("k");
     expect(memory.get("k")).toBeNull();
     expect(memory.size).toBe(0);
@@ -39,14 +40,20 @@ describe("the isolate's memory tier", () => {
 });
 
 describe("the edge tier", () => {
-  it("keeps no copy that is already too old for the edge to serve", async () => {
-    const edge = new EdgeCache(await caches.open(`edge-${crypto.randomUUID()}`), 1_000, new IsolateCache(64 * 1024));
+  it("serves a copy for its max age after fetching it, however long ago the primary vouched for it, and not after", async () => {
+    const memory = new IsolateCache(64 * 1024);
+    const edge = new EdgeCache(await caches.open(`edge-${crypto.randomUUID()}`), 200, memory);
     const any = () => true;
-    const fresh = { ...record(1, 10), confirmedAt: Date.now() };
-    const quiet = { ...record(1, 10), confirmedAt: Date.now() - 1_500 };
-    await edge.store("weur", fresh);
+    const quiet = { ...record(1, 10), confirmedAt: Date.now() - 60_000 };
     await edge.store("weur", quiet);
-    expect((await edge.match("weur", fresh, any))?.version).toBe(1);
+    expect(await edge.match("weur", quiet, any)).toMatchObject({ version: 1, confirmedAt: quiet.confirmedAt });
+    // The data center's copy serves too once this isolate's is gone, then neither does.
+    memory.delete(`weur/${entryId(quiet.namespace, quiet.key)}`);
+    expect(await edge.match("weur", quiet, any)).toMatchObject({ version: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await edge.match("weur", quiet, any)).toBeNull();
+    expect(memory.peek(`weur/${entryId(quiet.namespace, quiet.key)}`)).toBe(true);
+    memory.delete(`weur/${entryId(quiet.namespace, quiet.key)}`);
     expect(await edge.match("weur", quiet, any)).toBeNull();
   });
 });
