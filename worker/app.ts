@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { DASHBOARD_HTML } from "./dashboard-page";
 import { handleError, handleNotFound, methodNotAllowed } from "./errors";
 import { authenticate, type AuthVariables } from "./middleware/auth";
+import { allowCrossOrigin } from "./middleware/cors";
 import { rateLimit } from "./middleware/rate-limit";
 import { regionResolver, type RegionVariables } from "./middleware/region";
 import { sessionTracker, type SessionVariables } from "./middleware/session";
@@ -34,7 +34,7 @@ export const app = new Hono<{ Bindings: Env; Variables: AuthVariables & RegionVa
 /** Seconds a rate-limited caller is asked to wait: the rate-limiting binding's period (wrangler.toml). */
 const RATE_LIMIT_PERIOD_SECONDS = 10;
 
-app.use("/v1/*", cors({ origin: "*", exposeHeaders: EXPOSED_HEADERS, maxAge: 86_400 }));
+app.use("/v1/*", allowCrossOrigin({ exposeHeaders: EXPOSED_HEADERS, maxAgeSeconds: 86_400 }));
 app.use("/v1/*", authenticate({ publicPaths: ["/v1/health"] }));
 app.use("/v1/*", rateLimit({ retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS }));
 app.use("/v1/*", regionResolver());
