@@ -1,3 +1,4 @@
+import { IsolateCache } from "./isolate-cache";
 import { recordFromRow, type ConfirmedRecord, type RecordRow } from "./record";
 import type { Migration } from "./schema";
 import { entryId } from "./topology";
@@ -23,11 +24,30 @@ CREATE TABLE entries (
 
 type EntryRow = RecordRow & { confirmed_at: number };
 
-/** A replica's copies, one row per key (tombstones included); every call is synchronous SQL. */
+/** Memory for a replica's hot copies: a shard serves many keys, and most reads go to few of them. */
+export const REPLICA_MEMORY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A replica's copies, one row per key (tombstones included), with its hot
+ * copies in memory in front (least recently used out): a read of a hot key
+ * costs no SQL. Every call is synchronous. Memory follows every write of a
+ * row; the primary's word that a copy is still the latest (a newer
+ * `confirmedAt`) goes to memory alone while the copy is there, since losing
+ * it only makes the copy look older than it is, and costs no commit.
+ */
 export class ReplicaStore {
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly memory: IsolateCache;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    memoryBytes = REPLICA_MEMORY_BYTES,
+  ) {
+    this.memory = new IsolateCache(memoryBytes);
+  }
 
   load(id: string): ConfirmedRecord | null {
+    const hot = this.memory.get(id);
+    if (hot) return hot.record;
     const row = this.sql
       .exec<EntryRow>(
         `SELECT namespace, key, version, value, content_type, committed_at, confirmed_at, expires_at
@@ -36,11 +56,18 @@ export class ReplicaStore {
       )
       .toArray()[0];
     if (!row) return null;
-    return { ...recordFromRow(row), confirmedAt: row.confirmed_at };
+    const record = { ...recordFromRow(row), confirmedAt: row.confirmed_at };
+    this.memory.set(id, record);
+    return record;
   }
 
   /** The primary vouched for `version` at `confirmedAt`: refresh the copy if it is still at that version. */
   confirm(id: string, version: number, confirmedAt: number): void {
+    const hot = this.memory.get(id)?.record;
+    if (hot?.version === version) {
+      if (confirmedAt > hot.confirmedAt) this.memory.set(id, { ...hot, confirmedAt });
+      return;
+    }
     this.sql.exec(
       "UPDATE entries SET confirmed_at = max(confirmed_at, ?) WHERE id = ? AND version = ?",
       confirmedAt,
@@ -52,7 +79,9 @@ export class ReplicaStore {
   /** Applies one record if it is newer than the copy held; answers the version held afterwards. */
   apply(record: ConfirmedRecord, appliedAt: number): { held: number; moved: boolean } {
     const id = entryId(record.namespace, record.key);
-    const held = this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
+    const held =
+      this.memory.get(id)?.record.version ??
+      this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
     if (held !== undefined && record.version <= held) {
       // The same version again: the primary vouches for it as of a later time.
       if (record.version === held) this.confirm(id, held, record.confirmedAt);
@@ -76,6 +105,7 @@ export class ReplicaStore {
       record.expiresAt,
       appliedAt,
     );
+    this.memory.set(id, record);
     return { held: record.version, moved: true };
   }
 }

@@ -1,6 +1,6 @@
 import type { ConfirmedRecord, KeyRef } from "../durable-objects/record";
 import { entryId, type Region } from "../durable-objects/topology";
-import type { IsolateCache } from "./isolate-cache";
+import type { IsolateCache } from "../durable-objects/isolate-cache";
 
 const HEADER = {
   version: "X-Geocache-Version",
@@ -41,13 +41,16 @@ export class EdgeCache {
    * The nearest copy held for a key in a region, fetched from the region
    * within `maxAgeMs`, that `accept` allows (the read's staleness bound and
    * minimum version), or null: the isolate's copy, else the data center's,
-   * which another isolate may have refreshed.
+   * which another isolate may have refreshed. When the isolate's copy is
+   * within its age but cannot serve the read (too tight a bound, too low a
+   * version), the data center's is not asked either: it is seldom newer,
+   * and the region's replica, asked next, is where a newer copy is.
    */
   async match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord) => boolean): Promise<ConfirmedRecord | null> {
     const id = this.idOf(region, ref);
     const now = Date.now();
     const remembered = this.memory.enabled ? this.memory.get(id) : null;
-    if (remembered && now - remembered.storedAt < this.maxAgeMs && accept(remembered.record)) return remembered.record;
+    if (remembered && now - remembered.storedAt < this.maxAgeMs) return accept(remembered.record) ? remembered.record : null;
     const response = await this.cache.match(this.requestFor(id));
     if (!response) return null;
     const storedAt = Number(response.headers.get(HEADER.storedAt));
@@ -70,12 +73,21 @@ export class EdgeCache {
     return copy;
   }
 
-  /** Keeps a copy of a live value just fetched from the region; tombstones are not kept (a miss costs the same). */
+  /**
+   * Keeps a copy of a live value just fetched from the region; tombstones
+   * are not kept (a miss costs the same). The data center's copy is
+   * rewritten only for a new version, or once the isolate's copy of the same
+   * version is half its age: a revalidated copy (the same version, vouched
+   * for anew) costs a Cache API write at most that often per isolate.
+   */
   async store(region: Region, record: ConfirmedRecord): Promise<void> {
     if (record.value === null) return;
     const id = this.idOf(region, record);
     const storedAt = Date.now();
-    if (this.memory.enabled) this.memory.set(id, record, storedAt);
+    const held = this.memory.enabled ? this.memory.get(id) : null;
+    const recentlyWritten = held !== null && held.record.version === record.version && storedAt - held.storedAt < this.maxAgeMs / 2;
+    if (this.memory.enabled) this.memory.set(id, record, recentlyWritten ? held.storedAt : storedAt);
+    if (recentlyWritten) return;
     const headers = new Headers({
       "Content-Type": record.contentType,
       "Cache-Control": `max-age=${Math.max(1, Math.ceil(this.maxAgeMs / 1000))}`,

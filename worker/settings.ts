@@ -2,7 +2,7 @@ import { networkFor, type SimulatedNetwork } from "../durable-objects/geo-sim/ne
 import { placementFor, type Placement } from "../durable-objects/placement";
 import { CONSISTENCY_MODES, type Consistency } from "./consistency";
 import { EdgeCache } from "./edge-cache";
-import { IsolateCache } from "./isolate-cache";
+import { IsolateCache } from "../durable-objects/isolate-cache";
 
 /** The largest value the API accepts, whatever `MAX_VALUE_BYTES` says: 1 MiB. */
 export const VALUE_LIMIT_BYTES = 1_048_576;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { entryId } from "../../durable-objects/topology";
 import { EdgeCache } from "../../worker/edge-cache";
-import { IsolateCache } from "../../worker/isolate-cache";
+import { IsolateCache } from "../../durable-objects/isolate-cache";
 import { pushed, uniqueRef } from "./helpers";
 
 const record = (version: number, size: number) => ({ ...pushed(uniqueRef("memory"), version, null), value: new ArrayBuffer(size) });
@@ -55,5 +55,23 @@ describe("the edge tier", () => {
     expect(memory.peek(`weur/${entryId(quiet.namespace, quiet.key)}`)).toBe(true);
     memory.delete(`weur/${entryId(quiet.namespace, quiet.key)}`);
     expect(await edge.match("weur", quiet, any)).toBeNull();
+  });
+
+  it("rewrites the data center's copy for a new version, not for the same one vouched for anew, and asks it only past the isolate's copy", async () => {
+    const cache = await caches.open(`edge-${crypto.randomUUID()}`);
+    const edge = new EdgeCache(cache, 1_000, new IsolateCache(64 * 1024));
+    const other = new EdgeCache(cache, 1_000, new IsolateCache(64 * 1024));
+    const any = () => true;
+    const v1 = { ...record(1, 10), confirmedAt: Date.now() - 100 };
+    await edge.store("weur", v1);
+    await edge.store("weur", { ...v1, confirmedAt: Date.now() });
+    // This isolate serves the newer word; another one finds the data center's copy as first written.
+    expect((await edge.match("weur", v1, any))?.confirmedAt).toBeGreaterThan(v1.confirmedAt);
+    expect((await other.match("weur", v1, any))?.confirmedAt).toBe(v1.confirmedAt);
+
+    await other.store("weur", { ...v1, version: 2, confirmedAt: Date.now() });
+    expect((await other.match("weur", v1, any))?.version).toBe(2);
+    // This isolate's own copy is within its age: a read it cannot serve goes to the region, not to the data center's copy.
+    expect(await edge.match("weur", v1, (copy) => copy.version >= 2)).toBeNull();
   });
 });

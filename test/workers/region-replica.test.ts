@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RegionReplica } from "../../durable-objects/region-replica";
+import { ReplicaStore } from "../../durable-objects/replica-store";
+import { entryId } from "../../durable-objects/topology";
 import { inside, placement, pushed, putText, replicate, text, uniqueRef } from "./helpers";
 
 describe("RegionReplica", () => {
@@ -76,5 +78,35 @@ describe("RegionReplica", () => {
     const { record, cache } = await replica.read(ref);
     expect(cache).toBe("hit");
     expect(text(record.value)).toBe("now it exists");
+  });
+
+  it("keeps hot copies in memory, follows every applied version there, and keeps a newer confirmedAt in memory alone", async () => {
+    const ref = uniqueRef("hot-copies");
+    const id = entryId(ref.namespace, ref.key);
+    await inside(placement.replica("oc", ref), (_instance: RegionReplica, state) => {
+      const sql = state.storage.sql;
+      const storedConfirmedAt = () =>
+        sql.exec<{ confirmed_at: number }>("SELECT confirmed_at FROM entries WHERE id = ?", id).toArray()[0]?.confirmed_at;
+      const store = new ReplicaStore(sql);
+      const first = pushed(ref, 1, "one", 1_000);
+      expect(store.apply(first, 1_001)).toEqual({ held: 1, moved: true });
+
+      store.confirm(id, 1, 5_000);
+      expect(store.load(id)).toMatchObject({ version: 1, confirmedAt: 5_000 });
+      expect(storedConfirmedAt()).toBe(1_000);
+      // A store that starts anew (the object restarted) reads the row: the same version, vouched for earlier.
+      expect(new ReplicaStore(sql).load(id)).toMatchObject({ version: 1, confirmedAt: 1_000 });
+
+      expect(store.apply(pushed(ref, 2, "two", 6_000), 6_001)).toEqual({ held: 2, moved: true });
+      expect(text(store.load(id)!.value)).toBe("two");
+      expect(new ReplicaStore(sql).load(id)).toMatchObject({ version: 2, confirmedAt: 6_000 });
+      expect(store.apply(pushed(ref, 1, "one", 7_000), 7_001)).toEqual({ held: 2, moved: false });
+
+      // Without room in memory, a confirmation is written to the row.
+      const small = new ReplicaStore(sql, 0);
+      small.confirm(id, 2, 8_000);
+      expect(storedConfirmedAt()).toBe(8_000);
+      expect(small.load(id)).toMatchObject({ version: 2, confirmedAt: 8_000 });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { ConfirmedRecord } from "../durable-objects/record";
+import type { ConfirmedRecord } from "./record";
 
 /** A copy as held: its record, and when it was stored (ms since epoch). */
 export interface HeldCopy {
@@ -10,8 +10,9 @@ export interface HeldCopy {
 const ENTRY_OVERHEAD_BYTES = 256;
 
 /**
- * Copies held in the isolate's own memory, the nearest tier of all: a hot
- * key is answered without leaving the isolate. Bounded in bytes, least
+ * Copies held in the isolate's own memory: at the edge, the nearest tier
+ * of all (a hot key is answered without leaving the isolate); in a
+ * replica, its hot copies, read without SQLite. Bounded in bytes, least
  * recently used first out; one value may take at most a sixteenth of the
  * budget, so a few large values cannot flush every hot small one. Each
  * copy keeps when it was stored, beside its record's `confirmedAt`, so the
