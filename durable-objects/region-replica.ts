@@ -104,8 +104,9 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
    */
   async read(ref: KeyRef, want: ReadConstraints = {}, region?: Region): Promise<ReplicaRead> {
     const id = entryId(ref.namespace, ref.key);
+    const startedAt = Date.now();
     let held = this.store.load(id);
-    let reason = shortfall(held, want, Date.now());
+    let reason = shortfall(held, want, startedAt);
     if (reason === null) {
       this.counters.hits++;
       return { record: asSeenAt(held!, Date.now()), cache: "hit" };
@@ -119,7 +120,7 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
       }
     }
     this.counters.forwarded[reason]++;
-    const record = await this.fromPrimary(id, ref, want, region);
+    const record = await this.fromPrimary(id, ref, want, startedAt, region);
     const cache: CacheOutcome = reason === "miss" ? "miss" : reason === "bound" ? "revalidated" : "forwarded";
     return { record: asSeenAt(record, Date.now()), cache };
   }
@@ -137,13 +138,17 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
   /**
    * Asks the primary for the key, sharing a call already on its way. A shared
    * call that began before this read may answer an older state than the read
-   * needs, so its answer is checked and, if short, one call of its own follows.
+   * needs, so its answer is checked and, if short, one call of its own
+   * follows. The check is as of when the read began, as a call of its own
+   * would be: a copy the primary vouched for at most the bound before then
+   * serves (with `maxStalenessMs: 0`, one vouched for since), so concurrent
+   * reads of a hot key share one call however tight their bound.
    */
-  private async fromPrimary(id: string, ref: KeyRef, want: ReadConstraints, region?: Region): Promise<ConfirmedRecord> {
+  private async fromPrimary(id: string, ref: KeyRef, want: ReadConstraints, startedAt: number, region?: Region): Promise<ConfirmedRecord> {
     const pending = this.inflight.get(id);
     if (pending) {
       const shared = await pending;
-      if (shortfall(shared, want, Date.now()) === null) return shared;
+      if (shortfall(shared, want, startedAt) === null) return shared;
     }
     const call = this.callPrimary(id, ref, region).finally(() => {
       if (this.inflight.get(id) === call) this.inflight.delete(id);
