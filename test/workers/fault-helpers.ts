@@ -38,6 +38,18 @@ export function instantNetwork(faults: Faults = faultsOf({}), random: () => numb
   return new SimulatedNetwork(matrix, 0, async () => faults, random);
 }
 
+/**
+ * Every hop between two regions takes `oneWayMs`, and one within a region
+ * none (so a write from the key's home arrives at once); `faults.slow` adds
+ * to the hops into and out of a region.
+ */
+export function uniformNetwork(oneWayMs: number, faults: Faults = faultsOf({})): SimulatedNetwork {
+  const matrix = Object.fromEntries(
+    LOCATION_HINTS.map((from) => [from, Object.fromEntries(LOCATION_HINTS.map((to) => [to, from === to ? 0 : 2 * oneWayMs]))]),
+  ) as LatencyMatrix;
+  return new SimulatedNetwork(matrix, 0, async () => faults);
+}
+
 /** Puts the key's primary behind `network` until the object restarts (a new instance has none). */
 export async function attachNetwork(ref: KeyRef, network: SimulatedNetwork): Promise<void> {
   await inside(placement.primary(ref), (instance: KeyPrimary) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RegionReplica } from "../../durable-objects/region-replica";
 import { ReplicaStore } from "../../durable-objects/replica-store";
 import { entryId } from "../../durable-objects/topology";
+import { attachNetwork, uniformNetwork } from "./fault-helpers";
 import { inside, placement, pushed, putText, replicate, text, uniqueRef } from "./helpers";
 
 describe("RegionReplica", () => {
@@ -65,6 +66,32 @@ describe("RegionReplica", () => {
     expect(after.primaryCalls - before.primaryCalls).toBe(1);
 
     expect((await replica.read(ref)).cache).toBe("hit");
+  });
+
+  it("shares one revalidation among concurrent reads however tight their bound, each vouched for since it began", async () => {
+    const ref = uniqueRef("tight-bound");
+    await putText(ref, "v", "weur");
+    const replica = placement.replica("me", ref);
+    await replica.read(ref);
+    // 10 ms each way between me and weur: an answer is always older than 0 ms when it arrives.
+    const network = uniformNetwork(10);
+    await attachNetwork(ref, network);
+    const before = await replica.stats();
+
+    const { began, reads } = await inside(replica, async (instance: RegionReplica) => {
+      Object.assign(instance, { network });
+      const began = Date.now();
+      const reads = await Promise.all(Array.from({ length: 10 }, () => instance.read(ref, { maxStalenessMs: 0 }, "me")));
+      Object.assign(instance, { network: null });
+      return { began, reads };
+    });
+    for (const read of reads) {
+      expect(read.cache).toBe("revalidated");
+      expect(read.record.confirmedAt).toBeGreaterThanOrEqual(began);
+    }
+    const after = await replica.stats();
+    expect(after.forwarded.bound - before.forwarded.bound).toBe(10);
+    expect(after.primaryCalls - before.primaryCalls).toBe(1);
   });
 
   it("remembers a key that was never written, until a write replicates", async () => {

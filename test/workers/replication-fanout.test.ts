@@ -1,24 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import type { Faults } from "../../durable-objects/geo-sim/faults";
-import type { LatencyMatrix } from "../../durable-objects/geo-sim/latency-matrix";
-import { SimulatedNetwork } from "../../durable-objects/geo-sim/network";
 import type { KeyRef } from "../../durable-objects/record";
-import { LOCATION_HINTS, type Region } from "../../durable-objects/topology";
-import { abortObject, ackedVersions, attachNetwork, every, faultsOf, settles, storedAlarm } from "./fault-helpers";
+import type { Region } from "../../durable-objects/topology";
+import { abortObject, ackedVersions, attachNetwork, every, faultsOf, settles, storedAlarm, uniformNetwork } from "./fault-helpers";
 import { heldVersions, inside, placement, putText, replicate, uniqueRef } from "./helpers";
-
-
-/**
- * Every hop between two regions takes `oneWayMs`, and one within a region
- * none (so a write from the key's home arrives at once); `faults.slow` adds
- * to the hops into and out of a region.
- */
-function uniformNetwork(oneWayMs: number, faults: Faults): SimulatedNetwork {
-  const matrix = Object.fromEntries(
-    LOCATION_HINTS.map((from) => [from, Object.fromEntries(LOCATION_HINTS.map((to) => [to, from === to ? 0 : 2 * oneWayMs]))]),
-  ) as LatencyMatrix;
-  return new SimulatedNetwork(matrix, 0, async () => faults);
-}
 
 /** Lets the key's primary push as soon as a write commits, as it does where `REPLICATION_DELAY_MS` is 0. */
 async function pushOnWrite(ref: KeyRef): Promise<void> {
