@@ -5,6 +5,7 @@ import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { ENTRY_SCHEMA_V1, ENTRY_SCHEMA_V2, PrimaryStore, type StoredEntry } from "./primary-store";
 import { absentRecord, asSeenAt, type ConfirmedRecord, type KeyRecord, type KeyRef } from "./record";
 import {
+  PUSH_PRESUMED_LOST_MS,
   PushesInFlight,
   REPLICATION_BACKOFF,
   REPLICATION_SCHEMA,
@@ -38,10 +39,13 @@ export interface PrimaryRead {
 
 /**
  * How long after pushes start the alarm is due while they are in flight: it
- * pushes again only those lost with the instance (evicted mid-push); pushes
- * still on their way are left to answer.
+ * pushes again only those lost with the instance (evicted mid-push) or
+ * presumed lost (unanswered this long); pushes still on their way are left
+ * to answer. Each firing costs the object three commits, and a key written
+ * less often than this fires it once per write, so it is as long as a push
+ * may hang before it is presumed lost, not shorter.
  */
-const IN_FLIGHT_BACKSTOP_MS = 5_000;
+const IN_FLIGHT_BACKSTOP_MS = PUSH_PRESUMED_LOST_MS;
 
 /** The answer to a revalidation: the version a copy holds is still the latest (no bytes travel), or the newer record. */
 export type Revalidation =

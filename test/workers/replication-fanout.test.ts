@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { KeyRef } from "../../durable-objects/record";
+import { PUSH_PRESUMED_LOST_MS } from "../../durable-objects/replication";
 import type { Region } from "../../durable-objects/topology";
 import { abortObject, ackedVersions, attachNetwork, every, faultsOf, settles, storedAlarm, uniformNetwork } from "./fault-helpers";
 import { heldVersions, inside, placement, putText, replicate, uniqueRef } from "./helpers";
@@ -89,13 +90,17 @@ describe("replication fan-out: every region on its own", () => {
     await attachNetwork(ref, uniformNetwork(2_000, faultsOf({})));
     await pushOnWrite(ref);
 
+    const writtenAt = Date.now();
     expect(await putText(ref, "v2", "sam")).toBe(2);
     const alarm = await storedAlarm(placement.primary(ref));
     expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + PUSH_PRESUMED_LOST_MS);
+    expect(alarm!).toBeGreaterThanOrEqual(writtenAt);
     await abortObject(placement.primary(ref), "evicted while pushing");
     expect(await ackedVersions(ref)).not.toEqual(every(2));
 
-    // The restarted object has no network attached; only the alarm left behind pushes v2.
+    // The restarted object has no network attached; only the alarm left behind (run now, not when due) pushes v2.
+    expect(await replicate(ref)).toBe(true);
     await settles(ref, 2);
   }, 20_000);
 
