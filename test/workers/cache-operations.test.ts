@@ -151,4 +151,13 @@ describe("batch reads", () => {
     expect((await call("/v1/mget", { method: "POST", body: JSON.stringify({ keys: [""] }) })).status).toBe(400);
     expect((await call("/v1/mget")).status).toBe(405);
   });
+
+  it("carries every byte value of a large binary value through base64 unchanged", async () => {
+    const ref = uniqueRef("mget-binary");
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);
+    expect((await call(keyPath(ref.key), { method: "PUT", body: bytes, headers: { "Content-Type": "application/octet-stream" } })).status).toBe(200);
+    const answer = await call("/v1/mget", { method: "POST", body: JSON.stringify({ keys: [ref.key], consistency: "strong" }) });
+    const { results } = (await answer.json()) as { results: { value: string }[] };
+    expect(Uint8Array.from(atob(results[0]!.value), (c) => c.charCodeAt(0))).toEqual(bytes);
+  });
 });

@@ -68,11 +68,12 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
   return { keys: keys as string[], options, minVersions };
 });
 
+/** `Uint8Array.prototype.toBase64` (ES2026, in workerd's V8), which TypeScript 5.9's library does not declare yet. */
+type Base64Encodable = Uint8Array & { toBase64(): string };
+
+/** The runtime's own encoder: about 25× faster than `btoa` over a binary string, which a 64 KiB value made the cost of an mget. */
 function toBase64(bytes: ArrayBuffer): string {
-  const view = new Uint8Array(bytes);
-  let binary = "";
-  for (let i = 0; i < view.length; i += 0x8000) binary += String.fromCharCode(...view.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return (new Uint8Array(bytes) as Base64Encodable).toBase64();
 }
 
 /** `POST /v1/mget`: up to 100 keys read in parallel, each under the same rules as a single read. */
