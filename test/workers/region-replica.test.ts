@@ -15,6 +15,17 @@ describe("RegionReplica", () => {
     expect(text((await replica.read(ref)).record.value)).toBe("three");
   });
 
+  it("answers pushes of many keys that arrive together, each with the version it holds", async () => {
+    const refs = Array.from({ length: 40 }, (_, i) => uniqueRef(`together-${i}`));
+    const shard = placement.replica("sam", refs[0]!);
+    const sameShard = refs.filter((ref) => placement.replica("sam", ref).id.equals(shard.id));
+    expect(sameShard.length).toBeGreaterThan(1);
+    await shard.apply([pushed(sameShard[0]!, 5, "held")]);
+    const answers = await Promise.all(sameShard.map((ref, i) => shard.apply([pushed(ref, i === 0 ? 4 : i + 1, `v${i}`)])));
+    expect(answers).toEqual(sameShard.map((_, i) => [i === 0 ? 5 : i + 1]));
+    for (const [i, ref] of sameShard.entries()) expect(await shard.heldVersion(ref)).toBe(i === 0 ? 5 : i + 1);
+  });
+
   it("is unmoved by duplicated and reordered pushes, tombstones included", async () => {
     const ref = uniqueRef("reorder");
     const replica = placement.replica("enam", ref);
