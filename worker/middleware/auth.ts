@@ -55,8 +55,10 @@ export function authenticate(options: { publicPaths?: readonly string[] } = {}) 
   const publicPaths = new Set(options.publicPaths ?? []);
   return createMiddleware<{ Bindings: Env; Variables: AuthVariables }>(async function authenticateRequest(c, next) {
     if (publicPaths.has(c.req.path)) return next();
-    const query = new URL(c.req.url).searchParams;
-    const inUrl = CREDENTIAL_PARAMS.find((name) => query.has(name));
+    // Most requests carry no query at all: parse the URL only when one does.
+    const url = c.req.url;
+    const query = url.includes("?") ? new URL(url).searchParams : null;
+    const inUrl = query ? CREDENTIAL_PARAMS.find((name) => query.has(name)) : undefined;
     if (inUrl !== undefined) {
       throw unauthorized("token_in_url", `a token is accepted only in the Authorization header, never in the URL ("${inUrl}" given)`);
     }
