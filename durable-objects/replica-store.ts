@@ -28,9 +28,10 @@ type EntryRow = RecordRow & { confirmed_at: number };
 export const REPLICA_MEMORY_BYTES = 4 * 1024 * 1024;
 
 /**
- * A replica's copies, one row per key (tombstones included), with its hot
- * copies in memory in front (least recently used out): a read of a hot key
- * costs no SQL. Every call is synchronous. Memory follows every write of a
+ * A replica's copies, one row per key (tombstones included), with the
+ * copies of keys being read in memory in front (least recently used out):
+ * a read of a hot key costs no SQL, and pushes of keys nobody reads fill
+ * no memory. Every call is synchronous. Memory follows every write of a
  * row; the primary's word that a copy is still the latest (a newer
  * `confirmedAt`) goes to memory alone while the copy is there, since losing
  * it only makes the copy look older than it is, and costs no commit.
@@ -105,7 +106,8 @@ export class ReplicaStore {
       record.expiresAt,
       appliedAt,
     );
-    this.memory.set(id, record);
+    // Memory keeps the keys that are read: a push refreshes a copy held there, and brings in no other.
+    if (this.memory.peek(id)) this.memory.set(id, record);
     return { held: record.version, moved: true };
   }
 }

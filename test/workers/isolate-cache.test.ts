@@ -8,11 +8,11 @@ const record = (version: number, size: number) => ({ ...pushed(uniqueRef("memory
 
 describe("the isolate's memory tier", () => {
   it("stays within its byte budget, dropping the least recently used first", () => {
-    const memory = new IsolateCache(64 * 1024);
+    const memory = new IsolateCache(256 * 1024);
     const ids = Array.from({ length: 80 }, (_, i) => `k${i}`);
     for (const id of ids) memory.set(id, record(1, 1_000));
-    expect(memory.size).toBeLessThanOrEqual(64 * 1024);
-    expect(memory.size).toBeGreaterThan(60 * 1024);
+    expect(memory.size).toBeLessThanOrEqual(256 * 1024);
+    expect(memory.size).toBeGreaterThan(250 * 1024);
     const held = ids.filter((id) => memory.peek(id));
     expect(held.length).toBeGreaterThan(40);
     expect(held).toEqual(ids.slice(ids.length - held.length)); // the newest ones, in a run
@@ -25,8 +25,8 @@ describe("the isolate's memory tier", () => {
   });
 
   it("refuses a value over a sixteenth of the budget, and never replaces a copy with an older one", () => {
-    const memory = new IsolateCache(64 * 1024);
-    memory.set("big", record(1, 5_000));
+    const memory = new IsolateCache(256 * 1024);
+    memory.set("big", record(1, 16_000));
     expect(memory.get("big")).toBeNull();
     memory.set("k", record(3, 10));
     memory.set("k", record(2, 10));
@@ -41,7 +41,7 @@ describe("the isolate's memory tier", () => {
 
 describe("the edge tier", () => {
   it("serves a copy for its max age after fetching it, however long ago the primary vouched for it, and not after", async () => {
-    const memory = new IsolateCache(64 * 1024);
+    const memory = new IsolateCache(1024 * 1024);
     const edge = new EdgeCache(await caches.open(`edge-${crypto.randomUUID()}`), 200, memory);
     const any = () => true;
     const quiet = { ...record(1, 10), confirmedAt: Date.now() - 60_000 };
@@ -59,8 +59,8 @@ describe("the edge tier", () => {
 
   it("rewrites the data center's copy for a new version, not for the same one vouched for anew, and asks it only past the isolate's copy", async () => {
     const cache = await caches.open(`edge-${crypto.randomUUID()}`);
-    const edge = new EdgeCache(cache, 1_000, new IsolateCache(64 * 1024));
-    const other = new EdgeCache(cache, 1_000, new IsolateCache(64 * 1024));
+    const edge = new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024));
+    const other = new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024));
     const any = () => true;
     const v1 = { ...record(1, 10), confirmedAt: Date.now() - 100 };
     await edge.store("weur", v1);

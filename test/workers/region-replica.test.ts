@@ -118,7 +118,7 @@ describe("RegionReplica", () => {
     expect(text(record.value)).toBe("now it exists");
   });
 
-  it("keeps hot copies in memory, follows every applied version there, and keeps a newer confirmedAt in memory alone", async () => {
+  it("keeps the copies being read in memory, follows every applied version there, and keeps a newer confirmedAt in memory alone", async () => {
     const ref = uniqueRef("hot-copies");
     const id = entryId(ref.namespace, ref.key);
     await inside(placement.replica("oc", ref), (_instance: RegionReplica, state) => {
@@ -128,6 +128,8 @@ describe("RegionReplica", () => {
       const store = new ReplicaStore(sql);
       const first = pushed(ref, 1, "one", 1_000);
       expect(store.apply(first, 1_001)).toEqual({ held: 1, moved: true });
+      // A push brings no key into memory; a read does.
+      expect(store.load(id)).toMatchObject({ version: 1, confirmedAt: 1_000 });
 
       store.confirm(id, 1, 5_000);
       expect(store.load(id)).toMatchObject({ version: 1, confirmedAt: 5_000 });
