@@ -256,10 +256,9 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * synchronous stretch (a round whose recording fails is retried as a
    * whole): the version each region holds, in memory until the next write or
    * alarm pass commits it, or a failure it backs off from with full jitter,
-   * written at once. An answer to a
-   * region pushed to again since is left to that later push. Answers the
-   * reports to the regions' figures: they are for people watching, so one
-   * that fails must not hold up replication.
+   * written at once. An answer to a region pushed to again since is left to
+   * that later push. Answers the reports to the regions' figures: they are
+   * for people watching, so one that fails must not hold up replication.
    */
   private record(answers: readonly PushAnswer[]): Promise<void> {
     const reports: Promise<void>[] = [];
