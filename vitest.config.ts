@@ -40,6 +40,8 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          // The node project's tests time the simulated network: they run after this one, not beside it.
+          sequence: { groupOrder: 0 },
           globalSetup: ["test/client-build-setup.ts"],
           provide: fuzzReplay,
         },
@@ -48,6 +50,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
           environment: "node",
           globalSetup: ["test/client-build-setup.ts", "test/node/start-worker.ts"],
           testTimeout: 30_000,

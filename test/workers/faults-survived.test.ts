@@ -170,21 +170,22 @@ describe("faults a primary survives", () => {
   it("re-arms itself when an alarm pass throws, and the next pass acknowledges what the failed one pushed", async () => {
     const ref = uniqueRef("alarm-throws");
     await putText(ref, "v1", "eeur");
+    let thrown = 0;
     await inside(placement.primary(ref), (instance: PrimaryInternals) => {
       const acknowledge = instance.replication.acknowledge.bind(instance.replication);
-      let thrown = false;
       instance.replication.acknowledge = (...args) => {
-        if (thrown) return acknowledge(...args);
-        thrown = true;
+        if (thrown > 0) return acknowledge(...args);
+        thrown++;
         throw new Error("storage failed while recording an acknowledgement");
       };
     });
 
     expect(await replicate(ref)).toBe(true);
+    expect(thrown).toBe(1);
     expect(await heldVersions(ref)).toEqual(every(1));
-    expect(await ackedVersions(ref)).toEqual(every(0));
 
-    // The pass re-armed itself after a backoff; that alarm pushes again and records every acknowledgement.
+    // The pass re-armed itself after a backoff (at most 50 ms, so it may already have run): that
+    // alarm pushes again and records every acknowledgement, with no write and no alarm run by the test.
     await settles(ref, 1);
     expect(await storedAlarm(placement.primary(ref))).toBeNull();
   });
