@@ -3,6 +3,7 @@ import { placementFor, type Placement } from "../durable-objects/placement";
 import { CONSISTENCY_MODES, type Consistency } from "./consistency";
 import { EdgeCache } from "./edge-cache";
 import { IsolateCache } from "../durable-objects/isolate-cache";
+import { DataCenterRegions } from "./nearest-region";
 
 /** The largest value the API accepts, whatever `MAX_VALUE_BYTES` says: 1 MiB. */
 export const VALUE_LIMIT_BYTES = 1_048_576;
@@ -14,6 +15,8 @@ export const DEFAULT_EDGE_MEMORY_BYTES = 8 * 1024 * 1024;
 /** The worker's settings, parsed from `env` once per isolate. */
 export interface Settings {
   placement: Placement;
+  /** The configured region nearest each data center requests arrive through. */
+  nearest: DataCenterRegions;
   defaultConsistency: Consistency;
   maxValueBytes: number;
   edge: EdgeCache;
@@ -44,8 +47,10 @@ export function settingsFor(env: Env): Settings {
   if (!CONSISTENCY_MODES.includes(defaultConsistency) || defaultConsistency === "bounded") {
     throw new Error(`DEFAULT_CONSISTENCY must be strong, session or eventual, not "${env.DEFAULT_CONSISTENCY}"`);
   }
+  const placement = placementFor(env);
   settings = {
-    placement: placementFor(env),
+    placement,
+    nearest: new DataCenterRegions(placement.regions),
     defaultConsistency,
     maxValueBytes: wholeSetting("MAX_VALUE_BYTES", env.MAX_VALUE_BYTES, VALUE_LIMIT_BYTES, VALUE_LIMIT_BYTES),
     edge: new EdgeCache(

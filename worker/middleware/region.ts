@@ -2,21 +2,20 @@ import { createMiddleware } from "hono/factory";
 import { isRegion, type Region } from "../../durable-objects/topology";
 import { ApiError } from "../errors";
 import type { AuthVariables } from "./auth";
-import { nearestRegion } from "../nearest-region";
 import { settingsFor } from "../settings";
 
 export type RegionVariables = { region: Region };
 
 /**
  * Resolves the region a request is served from: the configured region
- * nearest to the caller, or the one named by `X-Region` (how local
+ * nearest to the caller's data center, or the one named by `X-Region` (how local
  * development and measurements stand in for callers around the world).
  * Choosing the region is an operator's tool: it needs the `admin` scope,
  * except on public paths, which run without a token and read nothing.
  */
 export function regionResolver() {
   return createMiddleware<{ Bindings: Env; Variables: RegionVariables & Partial<AuthVariables> }>(async function resolveRegion(c, next) {
-    const { placement } = settingsFor(c.env);
+    const { placement, nearest } = settingsFor(c.env);
     const requested = c.req.header("X-Region")?.trim();
     if (requested !== undefined && requested !== "") {
       const principal = c.var.principal;
@@ -32,7 +31,7 @@ export function regionResolver() {
       }
       c.set("region", requested);
     } else {
-      c.set("region", nearestRegion(c.req.raw.cf as IncomingRequestCfProperties | undefined, placement.regions));
+      c.set("region", nearest.of(c.req.raw));
     }
     await next();
   });
