@@ -60,19 +60,22 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
   return { record, servedBy: "replica", region, mode: read.mode, stalenessMs, cache };
 }
 
-/** The headers that say where a read came from and how fresh it is. */
-export function provenanceHeaders(read: ServedRead): Record<string, string> {
-  const headers: Record<string, string> = {
-    ETag: `"${read.record.version}"`,
-    "X-Version": String(read.record.version),
-    "X-Served-By": read.servedBy,
-    "X-Region": read.region,
-    "X-Consistency": read.mode,
-    "X-Staleness-Ms": String(read.stalenessMs),
-    Age: String(Math.floor(read.stalenessMs / 1000)),
-  };
-  if (read.cache) headers["X-Cache"] = read.cache.toUpperCase();
-  if (read.record.expiresAt !== null && read.record.value !== null) headers["X-Expires-At"] = String(read.record.expiresAt);
-  if (read.record.committedAt > 0) headers["Last-Modified"] = new Date(read.record.committedAt).toUTCString();
-  return headers;
+/**
+ * Sets the headers that say where a read came from and how fresh it is,
+ * through `setHeader` (a hot read sets them straight on its answer).
+ *
+ * @example setProvenanceHeaders(served, (name, value) => c.header(name, value));
+ */
+export function setProvenanceHeaders(read: ServedRead, setHeader: (name: string, value: string) => void): void {
+  const { record } = read;
+  setHeader("ETag", `"${record.version}"`);
+  setHeader("X-Version", String(record.version));
+  setHeader("X-Served-By", read.servedBy);
+  setHeader("X-Region", read.region);
+  setHeader("X-Consistency", read.mode);
+  setHeader("X-Staleness-Ms", String(read.stalenessMs));
+  setHeader("Age", String(Math.floor(read.stalenessMs / 1000)));
+  if (read.cache) setHeader("X-Cache", read.cache.toUpperCase());
+  if (record.expiresAt !== null && record.value !== null) setHeader("X-Expires-At", String(record.expiresAt));
+  if (record.committedAt > 0) setHeader("Last-Modified", new Date(record.committedAt).toUTCString());
 }

@@ -1,4 +1,5 @@
 import { fnv1a32 } from "../durable-objects/topology";
+import { fromBase64Url, toBase64Url } from "./base64";
 
 /** Keys a session remembers; the least recently used is dropped beyond this. */
 export const SESSION_CAPACITY = 96;
@@ -36,7 +37,12 @@ export class SessionToken {
     if (text.length > MAX_SESSION_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
       throw new RangeError("the session token is not base64url of at most 2048 characters");
     }
-    const bytes = fromBase64Url(text);
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64Url(text);
+    } catch {
+      throw new RangeError("the session token is not base64url");
+    }
     if (bytes[0] !== FORMAT) throw new RangeError("the session token has an unknown format");
     const entries: [number, number][] = [];
     let offset = 1;
@@ -99,19 +105,4 @@ function readVarint(bytes: Uint8Array, start: number): [number, number] {
     scale *= 0x80;
   }
   throw new RangeError("the session token has a malformed version");
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
-  try {
-    return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
-  } catch {
-    throw new RangeError("the session token is not base64url");
-  }
 }

@@ -40,7 +40,7 @@ const FAILURES: Record<WriteFailure, { status: ContentfulStatusCode; code: Error
  */
 export async function performWrite(c: WriteContext, request: WriteRequest): Promise<AppliedWrite> {
   const { placement, edge } = settingsFor(c.env);
-  const region: Region = c.var.region;
+  const region: Region = c.get("region");
   const { ref } = request;
   // RPC typing does not carry a discriminated union through; the primary answers a WriteOutcome.
   const outcome = await callObject(
@@ -55,7 +55,7 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
     throw new ApiError(failure.status, failure.code, failure.message(ref.key, outcome.currentVersion), {}, undefined, details);
   }
   if (edge.enabled) await edge.purge(region, ref);
-  c.var.session.observe(entryId(ref.namespace, ref.key), outcome.version);
+  c.get("session").observe(entryId(ref.namespace, ref.key), outcome.version);
   c.header("ETag", `"${outcome.version}"`);
   c.header("X-Version", String(outcome.version));
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");

@@ -30,6 +30,16 @@ describe("cross-origin calls from browsers", () => {
     expectCrossOrigin(invalid);
   });
 
+  it("leaves the CORS headers off answers to callers that send no Origin (servers, not browsers)", async () => {
+    const ref = uniqueRef("cors-server");
+    expect((await call(keyPath(ref.key), { method: "PUT", body: "v" })).status).toBe(200);
+    const read = await call(keyPath(ref.key));
+    expect(await read.text()).toBe("v");
+    expect(read.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(read.headers.get("Access-Control-Expose-Headers")).toBeNull();
+    expect(read.headers.get("X-Version")).toBe("1");
+  });
+
   it("answers a preflight with the methods and headers a browser may send, and no body", async () => {
     const preflight = await call(keyPath(uniqueRef("cors-preflight").key), {
       method: "OPTIONS",

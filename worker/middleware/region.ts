@@ -18,7 +18,7 @@ export function regionResolver() {
     const { placement, nearest } = settingsFor(c.env);
     const requested = c.req.header("X-Region")?.trim();
     if (requested !== undefined && requested !== "") {
-      const principal = c.var.principal;
+      const principal = c.get("principal");
       if (principal && principal.scope !== "admin") {
         throw new ApiError(403, "insufficient_scope", `X-Region needs a token with the "admin" scope; this token has "${principal.scope}"`);
       }

@@ -5,7 +5,7 @@ import { resolveRead } from "../consistency";
 import { ApiError, errorResponse, methodNotAllowed } from "../errors";
 import type { RegionVariables } from "../middleware/region";
 import type { SessionVariables } from "../middleware/session";
-import { provenanceHeaders, serveRead } from "../read-path";
+import { serveRead, setProvenanceHeaders } from "../read-path";
 import { settingsFor } from "../settings";
 import { jsonBody } from "../validation/json-body";
 import { keyParam } from "../validation/key";
@@ -32,10 +32,10 @@ keys.get("/keys/:key", keyParam, readOptions, async (c) => {
   const ref = c.req.valid("param");
   const id = entryId(ref.namespace, ref.key);
   const settings = settingsFor(c.env);
-  const read = resolveRead(c.req.valid("query"), settings.defaultConsistency, c.var.session.minVersion(id));
-  const served = await serveRead(settings, ref, c.var.region, read, (work) => c.executionCtx.waitUntil(work));
-  c.var.session.observe(id, served.record.version);
-  for (const [name, value] of Object.entries(provenanceHeaders(served))) c.header(name, value);
+  const read = resolveRead(c.req.valid("query"), settings.defaultConsistency, c.get("session").minVersion(id));
+  const served = await serveRead(settings, ref, c.get("region"), read, (work) => c.executionCtx.waitUntil(work));
+  c.get("session").observe(id, served.record.version);
+  setProvenanceHeaders(served, c.header);
   if (served.record.value === null) {
     return errorResponse(c, new ApiError(404, "not_found", `key "${ref.key}" does not exist`));
   }

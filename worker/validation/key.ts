@@ -18,9 +18,13 @@ const encoder = new TextEncoder();
  * @example parseKey("https://x/v1/keys/a%2Fb%20%C3%BC") // "a/b ü"
  */
 export function parseKey(url: string): string {
-  const path = new URL(url).pathname;
-  const raw = path.startsWith(KEYS_PREFIX) ? path.slice(KEYS_PREFIX.length).split("/")[0]! : "";
+  const raw = keySegment(url);
   if (raw === "") throw new ApiError(400, "invalid_key", "the key is empty: use /v1/keys/{key}");
+  // A URL holds only ASCII: without a "%" the key is the segment itself, a byte per character.
+  if (!raw.includes("%")) {
+    if (raw.length > MAX_KEY_BYTES) throw new ApiError(400, "invalid_key", `the key is ${raw.length} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`);
+    return raw;
+  }
   let key: string;
   try {
     key = decodeURIComponent(raw);
@@ -32,6 +36,24 @@ export function parseKey(url: string): string {
     throw new ApiError(400, "invalid_key", `the key is ${bytes} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`);
   }
   return key;
+}
+
+/**
+ * The raw segment after `/v1/keys/` in a URL as the runtime serializes it
+ * (already parsed, so its path starts at the first "/" after the
+ * authority and ends at "?" or "#"), or "" when the path is elsewhere.
+ */
+function keySegment(url: string): string {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathStart === -1 || !url.startsWith(KEYS_PREFIX, pathStart)) return "";
+  const from = pathStart + KEYS_PREFIX.length;
+  let to = from;
+  while (to < url.length) {
+    const char = url.charCodeAt(to);
+    if (char === 0x2f || char === 0x3f || char === 0x23) break; // "/", "?", "#"
+    to++;
+  }
+  return url.slice(from, to);
 }
 
 /** Validates the key in the path, in the namespace of the request's token; handlers read it as `c.req.valid("param")`. */
