@@ -120,10 +120,12 @@ describe("the auth matrix: every endpoint × every way in", () => {
     expect(await held(k, "globexAdmin")).toMatch(/^200 v3 1$/); // put, delete, incr — all in globex's namespace
   });
 
-  it("X-Region is an admin's tool; a read or write token is refused it", async () => {
+  it("X-Region is an admin's tool; a read or write token is refused it, with the scope it needs named", async () => {
     const k = uniqueKey("region");
     for (const token of ["acmeRead", "acmeWrite"] as const) {
-      await expectError(await fetch(`${secured.url}${key(k)}`, { headers: { ...bearer(token), "X-Region": "oc" } }), 403, "insufficient_scope", "GET");
+      const answer = await fetch(`${secured.url}${key(k)}`, { headers: { ...bearer(token), "X-Region": "oc" } });
+      expect(answer.headers.get("WWW-Authenticate")).toBe('Bearer realm="geocache", error="insufficient_scope", scope="admin"');
+      await expectError(answer, 403, "insufficient_scope", "GET");
     }
     const admin = await fetch(`${secured.url}${key(k)}`, { headers: { ...bearer("acmeAdmin"), "X-Region": "oc" } });
     expect(admin.status).toBe(404);
@@ -134,7 +136,7 @@ describe("the auth matrix: every endpoint × every way in", () => {
     const missing = await fetch(`${secured.url}/v1/regions`);
     expect(missing.headers.get("WWW-Authenticate")).toBe('Bearer realm="geocache"');
     const forbidden = await fetch(`${secured.url}/v1/stats`, { headers: bearer("acmeWrite") });
-    expect(forbidden.headers.get("WWW-Authenticate")).toContain('scope="admin"');
+    expect(forbidden.headers.get("WWW-Authenticate")).toBe('Bearer realm="geocache", error="insufficient_scope", scope="admin"');
     expect(((await forbidden.json()) as { error: { message: string } }).error.message).toContain('"admin"');
   });
 

@@ -20,7 +20,9 @@ export function regionResolver() {
     if (requested !== undefined && requested !== "") {
       const principal = c.get("principal");
       if (principal && principal.scope !== "admin") {
-        throw new ApiError(403, "insufficient_scope", `X-Region needs a token with the "admin" scope; this token has "${principal.scope}"`);
+        throw new ApiError(403, "insufficient_scope", `X-Region needs a token with the "admin" scope; this token has "${principal.scope}"`, {
+          "WWW-Authenticate": 'Bearer realm="geocache", error="insufficient_scope", scope="admin"',
+        });
       }
       if (!isRegion(requested) || !placement.regions.includes(requested)) {
         throw new ApiError(
