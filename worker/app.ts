@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { DASHBOARD_HTML } from "./dashboard-page";
 import { handleError, handleNotFound, methodNotAllowed } from "./errors";
-import { authenticate, type AuthVariables } from "./middleware/auth";
+import { authenticate, refuseTokenInUrl, type AuthVariables } from "./middleware/auth";
 import { allowCrossOrigin } from "./middleware/cors";
 import { rateLimit } from "./middleware/rate-limit";
 import { regionResolver, type RegionVariables } from "./middleware/region";
@@ -34,6 +34,8 @@ export const app = new Hono<{ Bindings: Env; Variables: AuthVariables & RegionVa
 /** Seconds a rate-limited caller is asked to wait: the rate-limiting binding's period (wrangler.toml). */
 const RATE_LIMIT_PERIOD_SECONDS = 10;
 
+// First of all, on every path (the health check, preflights and the dashboard's page too).
+app.use("*", refuseTokenInUrl());
 app.use("/v1/*", allowCrossOrigin({ exposeHeaders: EXPOSED_HEADERS, maxAgeSeconds: 86_400 }));
 app.use("/v1/*", authenticate({ publicPaths: ["/v1/health"] }));
 app.use("/v1/*", rateLimit({ retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS }));

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { bearer, TEST_TOKENS, TEST_TOKENS_SECRET, type TestTokenName } from "../support/tokens";
+import { declaredRoutes, ENDPOINTS, PUBLIC_ENDPOINTS, type Endpoint } from "./auth-endpoints";
 import { uniqueKey } from "./helpers";
 
 /** The worker as deployed: tokens configured, no anonymous access. */
@@ -20,29 +21,7 @@ afterAll(async () => {
   await Promise.all([secured?.stop(), unconfigured?.stop()]);
 });
 
-interface Endpoint {
-  name: string;
-  method: string;
-  path: (key: string) => string;
-  body?: (key: string) => string;
-  needs: "read" | "write" | "admin";
-}
-
 const key = (k: string) => `/v1/keys/${encodeURIComponent(k)}`;
-
-/** Every endpoint that needs a token, with the scope it needs. */
-const ENDPOINTS: Endpoint[] = [
-  { name: "regions", method: "GET", path: () => "/v1/regions", needs: "read" },
-  { name: "get", method: "GET", path: key, needs: "read" },
-  { name: "head", method: "HEAD", path: key, needs: "read" },
-  { name: "mget", method: "POST", path: () => "/v1/mget", body: (k) => JSON.stringify({ keys: [k] }), needs: "read" },
-  { name: "put", method: "PUT", path: key, body: () => "overwritten", needs: "write" },
-  { name: "delete", method: "DELETE", path: key, needs: "write" },
-  { name: "incr", method: "POST", path: (k) => `${key(k)}/incr`, body: () => "{}", needs: "write" },
-  { name: "stats", method: "GET", path: () => "/v1/stats", needs: "admin" },
-  { name: "faults", method: "PUT", path: () => "/v1/admin/faults", body: () => JSON.stringify({ cut: ["oc"] }), needs: "admin" },
-  { name: "lift faults", method: "DELETE", path: () => "/v1/admin/faults", needs: "admin" },
-];
 
 function call(worker: LocalWorker, endpoint: Endpoint, k: string, headers: Record<string, string>, query = ""): Promise<Response> {
   return fetch(`${worker.url}${endpoint.path(k)}${query}`, { method: endpoint.method, headers, body: endpoint.body?.(k) });
@@ -54,13 +33,15 @@ async function held(k: string, token: TestTokenName = "acmeAdmin"): Promise<stri
   return `${answer.status} v${answer.headers.get("X-Version")} ${await answer.text()}`;
 }
 
-async function expectError(answer: Response, status: number, code: string, method: string): Promise<void> {
+/** Checks a JSON error's status and code; answers its message (none for HEAD, which has no body). */
+async function expectError(answer: Response, status: number, code: string, method: string): Promise<string | null> {
   expect(answer.status).toBe(status);
-  if (method === "HEAD") return; // no body to read
+  if (method === "HEAD") return null;
   expect(answer.headers.get("Content-Type")).toMatch(/^application\/json/);
   const body = (await answer.json()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe(code);
   expect(body.error.message.length).toBeGreaterThan(10);
+  return body.error.message;
 }
 
 describe("the auth matrix: every endpoint × every way in", () => {
@@ -140,8 +121,43 @@ describe("the auth matrix: every endpoint × every way in", () => {
     expect(((await forbidden.json()) as { error: { message: string } }).error.message).toContain('"admin"');
   });
 
-  it("leaves the health check and the dashboard's page open: neither holds any data", async () => {
-    expect((await fetch(`${secured.url}/v1/health`)).status).toBe(200);
+  it("covers every route the worker's code declares", async () => {
+    const covered = new Set([...ENDPOINTS, ...PUBLIC_ENDPOINTS].map((endpoint) => endpoint.route).filter((route) => !route.startsWith("none")));
+    expect([...covered].sort()).toEqual(await declaredRoutes());
+  });
+});
+
+describe("a token in the URL", () => {
+  const params = ["token", "access_token", "api_key", "apikey", "auth"];
+
+  for (const endpoint of PUBLIC_ENDPOINTS) {
+    it(`${endpoint.method} ${endpoint.name}: open without a token, refused with one in the URL (alone or beside a valid header)`, async () => {
+      const open = await call(secured, endpoint, "k", {});
+      expect(open.status).toBe(endpoint.status);
+      await open.arrayBuffer();
+      for (const worker of [secured, unconfigured]) {
+        for (const [i, param] of params.entries()) {
+          const headers = i % 2 === 0 ? {} : bearer("acmeAdmin");
+          const answer = await call(worker, endpoint, "k", headers, `?${param}=${TEST_TOKENS.acmeAdmin.token}`);
+          expect(answer.headers.get("WWW-Authenticate"), `${param} on ${endpoint.name}`).toBe('Bearer realm="geocache"');
+          await expectError(answer, 401, "token_in_url", endpoint.method);
+        }
+      }
+    });
+  }
+
+  it("is refused before anything else: a preflight, and a browser's call it can read the refusal of", async () => {
+    const preflight = await fetch(`${secured.url}/v1/health?token=${TEST_TOKENS.acmeRead.token}`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example", "Access-Control-Request-Method": "GET" },
+    });
+    await expectError(preflight, 401, "token_in_url", "OPTIONS");
+    const browser = await fetch(`${secured.url}/v1/keys/a?auth`, { headers: { Origin: "https://app.example", ...bearer("acmeRead") } });
+    expect(browser.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    await expectError(browser, 401, "token_in_url", "GET");
+  });
+
+  it("leaves the dashboard's page open without one, and its page holds no figures", async () => {
     const page = await fetch(`${secured.url}/dashboard`);
     expect(page.status).toBe(200);
     expect(await page.text()).not.toMatch(/"regions"\s*:/);

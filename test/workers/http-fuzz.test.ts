@@ -79,8 +79,9 @@ function namespaceOf(request: FuzzRequest): string {
 function accessRefusal(request: FuzzRequest): [number, ErrorCode] | null {
   const url = new URL(`${ORIGIN}${request.url}`);
   const method = request.method.toUpperCase();
-  if (!url.pathname.startsWith("/v1/") || url.pathname === "/v1/health" || method === "OPTIONS") return null;
+  // A token in the URL is refused on every path and method, the public ones and preflights included.
   if (CREDENTIAL_PARAMS.some((name) => url.searchParams.has(name))) return [401, "token_in_url"];
+  if (!url.pathname.startsWith("/v1/") || url.pathname === "/v1/health" || method === "OPTIONS") return null;
   if (request.auth === "unknown" || request.auth === "malformed") return [401, "invalid_token"];
   const held = request.auth === "none" ? "admin" : TEST_TOKENS[request.auth].scope;
   const adminPath = url.pathname === "/v1/stats" || url.pathname.startsWith("/v1/admin/");

@@ -43,11 +43,41 @@ async function principalOf(env: Env, authorization: string | undefined): Promise
 }
 
 /**
+ * Refuses with 401 `token_in_url` every request whose query names a
+ * credential (`token`, `access_token`, …), whatever its path or method:
+ * public paths, preflights and the dashboard's page too. A URL ends up in
+ * logs, proxies and browser histories, so a client that puts a token there
+ * must be told at once, everywhere, not only on the paths that need one.
+ * Install it before any other middleware. A token in the URL is never
+ * accepted even without it ({@link authenticate} reads only the header);
+ * this makes the mistake an error instead of a silent anonymous request.
+ *
+ * @example app.use("*", refuseTokenInUrl());
+ */
+export function refuseTokenInUrl() {
+  return createMiddleware(async function refuseTokenInUrl(c, next) {
+    // Most requests carry no query at all: parse the URL only when one does.
+    const url = c.req.url;
+    const query = url.includes("?") ? new URL(url).searchParams : null;
+    const inUrl = query ? CREDENTIAL_PARAMS.find((name) => query.has(name)) : undefined;
+    if (inUrl !== undefined) {
+      const error = unauthorized("token_in_url", `a token is accepted only in the Authorization header, never in the URL ("${inUrl}" given)`);
+      // This runs before the CORS middleware: let a browser's script read why it was refused.
+      if (c.req.header("Origin") !== undefined) error.headers["Access-Control-Allow-Origin"] = "*";
+      throw error;
+    }
+    await next();
+  });
+}
+
+/**
  * Establishes who a request acts as, from `Authorization: Bearer <token>`
  * (or the anonymous access local development turns on), and refuses it
  * unless that token's scope covers the route ({@link requiredScope}): 401
- * for a missing or unknown token, 403 for a known one without the scope.
- * Paths in `publicPaths` (health checks) pass without a token.
+ * for a missing or unknown token, 403 for a known one without the scope,
+ * 500 `misconfigured` when the operator's token settings are invalid.
+ * Paths in `publicPaths` (health checks) pass without a token. Tokens in
+ * the URL are refused before this by {@link refuseTokenInUrl}.
  *
  * @example app.use("/v1/*", authenticate({ publicPaths: ["/v1/health"] }));
  */
@@ -55,13 +85,6 @@ export function authenticate(options: { publicPaths?: readonly string[] } = {}) 
   const publicPaths = new Set(options.publicPaths ?? []);
   return createMiddleware<{ Bindings: Env; Variables: AuthVariables }>(async function authenticateRequest(c, next) {
     if (publicPaths.has(c.req.path)) return next();
-    // Most requests carry no query at all: parse the URL only when one does.
-    const url = c.req.url;
-    const query = url.includes("?") ? new URL(url).searchParams : null;
-    const inUrl = query ? CREDENTIAL_PARAMS.find((name) => query.has(name)) : undefined;
-    if (inUrl !== undefined) {
-      throw unauthorized("token_in_url", `a token is accepted only in the Authorization header, never in the URL ("${inUrl}" given)`);
-    }
     let principal: Principal;
     try {
       principal = await principalOf(c.env, c.req.header("Authorization"));
