@@ -9,16 +9,22 @@ import { uniqueKey } from "./helpers";
 let secured: LocalWorker;
 /** The worker as deployed before anyone configured tokens. */
 let unconfigured: LocalWorker;
+/** The worker as deployed with both access settings invalid: a token entry of no known scope, and no valid ANONYMOUS_ACCESS. */
+let misconfigured: LocalWorker;
+
+/** A valid token beside one of no known scope: the error must name neither token. */
+const MISCONFIGURED_TOKENS = [TEST_TOKENS.acmeAdmin, { token: "misconfigured-secret-0123456789", scope: "root", namespace: "acme" }];
 
 beforeAll(async () => {
-  [secured, unconfigured] = await Promise.all([
+  [secured, unconfigured, misconfigured] = await Promise.all([
     startLocalWorker({ ANONYMOUS_ACCESS: "off", GEOCACHE_TOKENS: TEST_TOKENS_SECRET }),
     startLocalWorker({ ANONYMOUS_ACCESS: "off" }),
+    startLocalWorker({ ANONYMOUS_ACCESS: "sometimes", GEOCACHE_TOKENS: JSON.stringify(MISCONFIGURED_TOKENS) }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([secured?.stop(), unconfigured?.stop()]);
+  await Promise.all([secured?.stop(), unconfigured?.stop(), misconfigured?.stop()]);
 });
 
 const key = (k: string) => `/v1/keys/${encodeURIComponent(k)}`;
@@ -135,7 +141,7 @@ describe("a token in the URL", () => {
       const open = await call(secured, endpoint, "k", {});
       expect(open.status).toBe(endpoint.status);
       await open.arrayBuffer();
-      for (const worker of [secured, unconfigured]) {
+      for (const worker of [secured, unconfigured, misconfigured]) {
         for (const [i, param] of params.entries()) {
           const headers = i % 2 === 0 ? {} : bearer("acmeAdmin");
           const answer = await call(worker, endpoint, "k", headers, `?${param}=${TEST_TOKENS.acmeAdmin.token}`);
@@ -182,5 +188,26 @@ describe("secure by default", () => {
     const scripts = (JSON.parse(await readFile("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts.dev).toContain("ANONYMOUS_ACCESS:admin");
     expect(scripts.deploy).not.toContain("ANONYMOUS_ACCESS");
+  });
+});
+
+describe("a deployment whose access settings are invalid (the operator's configuration, not the request)", () => {
+  it("answers every request that needs them 500 misconfigured, naming the setting and never a token; health still answers", async () => {
+    const cases = [
+      { headers: bearer("acmeAdmin"), names: "GEOCACHE_TOKENS entry 1" },
+      { headers: {}, names: "ANONYMOUS_ACCESS" },
+    ];
+    for (const endpoint of ENDPOINTS) {
+      for (const { headers, names } of cases) {
+        const answer = await call(misconfigured, endpoint, uniqueKey("misconfigured"), headers);
+        const message = await expectError(answer, 500, "misconfigured", endpoint.method);
+        if (message === null) continue;
+        expect(message).toContain(names);
+        for (const { token } of MISCONFIGURED_TOKENS) expect(message).not.toContain(token);
+      }
+    }
+    const health = await fetch(`${misconfigured.url}/v1/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
   });
 });
