@@ -15,6 +15,7 @@ import {
 } from "./replication";
 import { fullJitterDelay } from "./retry";
 import { migrate, type Migration } from "./schema";
+import type { RegionReplica } from "./region-replica";
 import type { Region } from "./topology";
 import { decideWrite, type WriteOutcome, type WriteRequest } from "./write";
 
@@ -77,6 +78,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private failedPasses = 0;
   /** The pushes on their way, one per region at most; the alarm leaves them be. */
   private readonly pushes = new PushesInFlight();
+  /** Stubs of the key's replica shards, by region. */
+  private readonly replicas = new Map<Region, DurableObjectStub<RegionReplica>>();
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -117,7 +120,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     request: WriteRequest,
     region: Region,
   ): { outcome: WriteOutcome; homeRegion: Region; latest: KeyRecord | null } {
-    const current = this.store.load();
+    const current = this.store.latest();
     const homeRegion = current?.homeRegion ?? region;
     if (request.idempotencyKey) {
       const replay = this.idempotency.replay(request.idempotencyKey, request.op);
@@ -166,7 +169,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
 
   /** The newest version every configured region has acknowledged, per region. */
   replicationStatus(): { version: number; regions: { region: string; ackedVersion: number; failures: number }[] } {
-    const version = this.store.load()?.version ?? 0;
+    const version = this.store.version();
     const regions = this.replication.progress(this.placement.regions).map(({ region, ackedVersion, failures }) => ({
       region,
       ackedVersion,
@@ -203,11 +206,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
       this.alarmsRunning--;
     }
     // Read again: a write may have committed while the pushes were on their way.
-    await this.schedule(this.store.load(), retryAt);
+    await this.schedule(this.store.latest(), retryAt);
   }
 
   private async replicatePending(): Promise<void> {
-    const stored = this.expireIfDue(this.store.load());
+    const stored = this.expireIfDue(this.store.latest());
     const pushes = stored ? this.pushDue(stored) : [];
     if (pushes.length === 0) return;
     await this.record(await Promise.all(pushes));
@@ -247,7 +250,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     );
     const answer: PushAnswer = { progress, held, push };
     if (held !== null) this.pushes.answered(region, push);
-    if (held !== null && this.store.version() > held) this.pushInBackground(this.store.load()!, [region]);
+    if (held !== null && this.store.version() > held) this.pushInBackground(this.store.latest()!, [region]);
     return answer;
   }
 
@@ -300,7 +303,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
         retryAt = this.backoffAfter(error);
       }
       // A running alarm re-arms as it ends, from what these pushes recorded.
-      if (this.alarmsRunning === 0) await this.schedule(this.store.load(), retryAt);
+      if (this.alarmsRunning === 0) await this.schedule(this.store.latest(), retryAt);
     });
     this.ctx.waitUntil(ended.catch((error: unknown) => console.error(`re-arming after pushes failed: ${String(error)}`)));
   }
@@ -319,13 +322,35 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   private async push(region: Region, home: Region, update: ConfirmedRecord): Promise<number[]> {
     const copies = (await this.network?.deliver(home, region)) ?? [];
-    const replica = this.placement.replica(region, update);
-    const acknowledged = await replica.apply([update]);
+    const acknowledged = await this.applyAt(region, update);
+    const replica = this.replicas.get(region)!;
     for (const afterMs of copies) {
       // Nobody waits for a copy's answer, as nobody would for a message the network repeated.
       void new Promise((resolve) => setTimeout(resolve, afterMs)).then(() => replica.apply([update])).catch(() => {});
     }
     await this.network?.travel(region, home);
+    return acknowledged;
+  }
+
+  /**
+   * Applies `update` at the key's replica shard in `region`, through a stub
+   * kept from the last push there (a write pushes to the same nine shards
+   * every time). A stub that saw its object reset (a deploy resets every
+   * object) stays broken, so a push that fails through a kept stub is made
+   * once more through a new one; applying is idempotent.
+   */
+  private async applyAt(region: Region, update: ConfirmedRecord): Promise<number[]> {
+    const kept = this.replicas.get(region);
+    if (kept) {
+      try {
+        return await kept.apply([update]);
+      } catch {
+        this.replicas.delete(region);
+      }
+    }
+    const stub = this.placement.replica(region, update);
+    const acknowledged = await stub.apply([update]);
+    this.replicas.set(region, stub);
     return acknowledged;
   }
 
@@ -337,7 +362,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   private async arriveFrom(from: Region | undefined): Promise<void> {
     if (!this.network || !from) return;
-    const home = this.store.load()?.homeRegion ?? from;
+    const home = this.store.latest()?.homeRegion ?? from;
     await this.network.connect(from, home);
     await this.network.travel(from, home);
   }

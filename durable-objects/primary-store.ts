@@ -21,29 +21,35 @@ type EntryRow = RecordRow & { home_region: string };
 /** The stored record, and the region the primary was created for. */
 export type StoredEntry = KeyRecord & { homeRegion: Region };
 
-/** Reads and writes the primary's record; every call is one synchronous SQL statement at most. */
+/**
+ * Reads and writes the primary's record; every call is one synchronous SQL
+ * statement at most. The record last loaded or saved is kept in memory:
+ * the object is the only writer of its storage, and an object whose storage
+ * write fails is reset, memory and all, so the copy is always what storage
+ * holds. Writes and replication decide from it; strong reads {@link load}
+ * from storage, as linearizability is owed to what is durable.
+ */
 export class PrimaryStore {
-  /** The version last loaded or saved: the object is the only writer of its storage. */
-  private knownVersion: number | null = null;
+  /** The record last loaded or saved; undefined until one of them has run. */
+  private known: StoredEntry | null | undefined = undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** The stored record, read from storage. */
   load(): StoredEntry | null {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entry WHERE id = 1").toArray()[0];
-    this.knownVersion = row?.version ?? 0;
-    if (!row) return null;
-    return { ...recordFromRow(row), homeRegion: row.home_region as Region };
+    this.known = row ? { ...recordFromRow(row), homeRegion: row.home_region as Region } : null;
+    return this.known;
   }
 
-  /**
-   * The latest record's version (0 before any write), from memory once a
-   * load or save has seen it: cheap enough to ask after every push.
-   */
+  /** The stored record, from memory once a load or save has seen it. */
+  latest(): StoredEntry | null {
+    return this.known === undefined ? this.load() : this.known;
+  }
+
+  /** The latest record's version (0 before any write), from memory once a load or save has seen it. */
   version(): number {
-    if (this.knownVersion === null) {
-      this.knownVersion = this.sql.exec<{ version: number }>("SELECT version FROM entry WHERE id = 1").toArray()[0]?.version ?? 0;
-    }
-    return this.knownVersion;
+    return this.latest()?.version ?? 0;
   }
 
   /** Stores `record` as the latest; the home region is set by the first write and kept after. */
@@ -62,6 +68,6 @@ export class PrimaryStore {
       record.expiresAt,
       homeRegion,
     );
-    this.knownVersion = record.version;
+    this.known = { ...record, homeRegion: this.known?.homeRegion ?? homeRegion };
   }
 }

@@ -77,24 +77,23 @@ export class ReplicaStore {
     );
   }
 
-  /** Applies one record if it is newer than the copy held; answers the version held afterwards. */
+  /**
+   * Applies one record if it is newer than the copy held; answers the version
+   * held afterwards. A newer record, the common case, costs one statement:
+   * the write itself, made only if newer.
+   */
   apply(record: ConfirmedRecord, appliedAt: number): { held: number; moved: boolean } {
     const id = entryId(record.namespace, record.key);
-    const held =
-      this.memory.get(id)?.record.version ??
-      this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).toArray()[0]?.version;
-    if (held !== undefined && record.version <= held) {
-      // The same version again: the primary vouches for it as of a later time.
-      if (record.version === held) this.confirm(id, held, record.confirmedAt);
-      return { held, moved: false };
-    }
-    this.sql.exec(
+    const hot = this.memory.get(id)?.record.version;
+    if (hot !== undefined && record.version <= hot) return this.notNewer(id, record, hot);
+    const written = this.sql.exec(
       `INSERT INTO entries (id, namespace, key, version, value, content_type, committed_at, confirmed_at, expires_at, applied_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET
          version = excluded.version, value = excluded.value, content_type = excluded.content_type,
          committed_at = excluded.committed_at, confirmed_at = excluded.confirmed_at,
-         expires_at = excluded.expires_at, applied_at = excluded.applied_at`,
+         expires_at = excluded.expires_at, applied_at = excluded.applied_at
+       WHERE excluded.version > entries.version`,
       id,
       record.namespace,
       record.key,
@@ -105,9 +104,19 @@ export class ReplicaStore {
       record.confirmedAt,
       record.expiresAt,
       appliedAt,
-    );
+    ).rowsWritten;
+    if (written === 0) {
+      const held = this.sql.exec<{ version: number }>("SELECT version FROM entries WHERE id = ?", id).one().version;
+      return this.notNewer(id, record, held);
+    }
     // Memory keeps the keys that are read: a push refreshes a copy held there, and brings in no other.
     if (this.memory.peek(id)) this.memory.set(id, record);
     return { held: record.version, moved: true };
+  }
+
+  /** A record no newer than the copy held at `held` moves nothing; the same version again is the primary vouching for it as of a later time. */
+  private notNewer(id: string, record: ConfirmedRecord, held: number): { held: number; moved: boolean } {
+    if (record.version === held) this.confirm(id, held, record.confirmedAt);
+    return { held, moved: false };
   }
 }
