@@ -149,6 +149,15 @@ export class Recorder {
   }
 
   /**
+   * The newest version acknowledged of each key written (first writes
+   * included): what the service must serve everywhere once replication has
+   * caught up, if it lost nothing it acknowledged.
+   */
+  latestAcknowledged(): Map<string, number> {
+    return new Map([...this.acks].map(([key, acks]) => [key, acks.reduce((latest, ack) => Math.max(latest, ack.version), 0)]));
+  }
+
+  /**
    * Records a read and judges its staleness against the writes acknowledged
    * before it was sent; a session read also notes the version its own client wrote.
    */
