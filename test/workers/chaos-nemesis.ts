@@ -41,14 +41,24 @@ export async function replicateAll(refs: readonly KeyRef[]): Promise<void> {
  * Injects one fault after another, at random (`random` is seeded), into the
  * primaries and replicas of `refs` and the regions, until `done()`: first
  * every kind once in a shuffled order, then kinds drawn at random, with
- * replication passes in between. Every primary sits behind `network`,
- * attached again at each step since an aborted primary restarts without
- * it; cut regions are restored a few steps later.
+ * replication passes in between; cut regions are restored a few steps
+ * later. Every primary sits behind `network`, whose faults apply only to a
+ * primary instance it was attached to: an aborted primary restarts without
+ * it and would replicate fault-free (its own re-armed alarms fire on their
+ * own). So the nemesis attaches it again to every primary it knows of right
+ * after each abort it causes, and before each step, counting the primaries
+ * it found without it ({@link Nemesis.reattached}).
  */
 export class Nemesis {
   readonly injected = new Map<FaultKind, number>();
   /** The replicas whose storage was lost, as "region id". */
   readonly wiped = new Set<string>();
+  /**
+   * Primaries found restarted without the network and put behind it again:
+   * right after an abort, and at a step's start (a restart the nemesis did
+   * not cause, which faults missed until then).
+   */
+  readonly reattached = { afterAbort: 0, atStep: 0 };
   private readonly cut = new Map<Region, number>();
 
   constructor(
@@ -58,10 +68,17 @@ export class Nemesis {
     private readonly random: () => number,
   ) {}
 
+  /** Puts every primary the nemesis knows of behind its network; answers how many were not behind it. */
+  async attachEverywhere(): Promise<number> {
+    const attached = await Promise.all(this.refs.map((ref) => attachNetwork(ref, this.network).catch(() => false)));
+    return attached.filter(Boolean).length;
+  }
+
+  /** Injects faults until `done()`; call {@link attachEverywhere} first, so that the first writes meet the network too. */
   async run(done: () => boolean): Promise<void> {
     const opening = [...FAULT_KINDS].sort(() => this.random() - 0.5);
     for (let step = 0; !done(); step++) {
-      await Promise.all(this.refs.map((ref) => attachNetwork(ref, this.network).catch(() => {})));
+      this.reattached.atStep += await this.attachEverywhere();
       this.restoreRegions(step);
       const kind = step % 2 === 1 ? (opening.shift() ?? (this.random() < 0.5 ? this.pick(FAULT_KINDS) : null)) : null;
       try {
@@ -79,11 +96,13 @@ export class Nemesis {
     switch (kind) {
       case "primary aborted":
         await abortObject(primary, "chaos: primary aborted");
+        this.reattached.afterAbort += await this.attachEverywhere();
         break;
       case "primary aborted mid-alarm": {
         const pass = runDurableObjectAlarm(primary).catch(() => false);
         await sleep(this.random() * 15);
         await abortObject(primary, "chaos: primary aborted mid-alarm");
+        this.reattached.afterAbort += await this.attachEverywhere();
         await pass;
         break;
       }

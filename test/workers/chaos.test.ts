@@ -7,7 +7,25 @@ import { FAULT_KINDS, Nemesis, replicateAll } from "./chaos-nemesis";
 import { ackedVersions, faultsOf, instantNetwork, seededRandom } from "./fault-helpers";
 import { heldVersions, placement, text, uniqueRef } from "./helpers";
 
-/** Replay a run with `VITE_CHAOS_SEED=<seed>` (Vite hands the workers project only `VITE_` variables). */
+/**
+ * Replay a run with `VITE_CHAOS_SEED=<seed>` (Vite hands the workers project only `VITE_` variables).
+ *
+ * What the seed fixes: every random choice, each drawn from a generator of
+ * its own so that no choice depends on how the others interleave — each
+ * client's sequence of keys, operations, values, regions and pauses (its
+ * retries' pauses apart, so an extra retry does not shift what comes
+ * next); the nemesis's sequence of faults, targets, mid-alarm delays and
+ * pauses, step by step; and the network's stream of drop, duplicate,
+ * reorder and delay draws, taken in the order messages are sent.
+ *
+ * What it does not fix: the interleaving, which is the runtime's — which
+ * client's operation reaches a primary first, where in a pass an abort
+ * lands, which message meets which of the network's draws, the
+ * versions a CAS sees, how many retries a write needs and how many
+ * operations and nemesis steps fit in the time budget. A replay runs the
+ * same workload against the same fault schedule, not the same execution: a
+ * failure that depends on a narrow interleaving may need a few replays.
+ */
 const SEED = Number((import.meta as unknown as { env: Record<string, string | undefined> }).env.VITE_CHAOS_SEED) || Math.floor(Math.random() * 2 ** 31) + 1;
 const CLIENTS = 6;
 const KEYS = 6;
@@ -33,8 +51,6 @@ describe("chaos", () => {
     "loses no acknowledged write, converges everywhere and stays linearizable under aborts, lost, duplicated and reordered messages and cut regions",
     async () => {
       console.log(`chaos: seed ${SEED} (replay with VITE_CHAOS_SEED=${SEED})`);
-      const random = seededRandom(SEED);
-      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
       const regions = placement.regions;
       const refs: KeyRef[] = Array.from({ length: KEYS }, (_, i) => uniqueRef(`chaos-${SEED}-${i}`));
 
@@ -49,6 +65,10 @@ describe("chaos", () => {
       let writesRetried = 0;
 
       async function client(id: number): Promise<void> {
+        // Generators of this client's own: its choices do not depend on when the other clients draw theirs.
+        const random = seededRandom(derivedSeed(SEED, id, 1));
+        const retryPauses = seededRandom(derivedSeed(SEED, id, 2));
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
         const lastSeen = new Map<string, number>();
         for (let n = 0; n < OPERATIONS_PER_CLIENT && performance.now() - started < RUN_BUDGET_MS; n++) {
           const ref = pick(refs);
@@ -59,7 +79,7 @@ describe("chaos", () => {
           let outcome = await runOperation(ref.key, input, region, REQUEST_TIMEOUT_MS, idempotencyKey);
           for (let attempt = 1; input.op !== "get" && "unknown" in outcome && attempt < WRITE_ATTEMPTS; attempt++) {
             writesRetried++;
-            await sleep(25 + random() * 100);
+            await sleep(25 + retryPauses() * 100);
             outcome = await runOperation(ref.key, input, region, REQUEST_TIMEOUT_MS, idempotencyKey);
           }
           if ("output" in outcome) {
@@ -75,6 +95,8 @@ describe("chaos", () => {
       }
 
       const nemesis = new Nemesis(refs, faults, network, seededRandom(SEED ^ 0x27d4eb2f));
+      // Every primary behind the network before the first write reaches it.
+      await nemesis.attachEverywhere();
       const running = nemesis.run(() => clientsDone);
       await Promise.all(Array.from({ length: CLIENTS }, (_, id) => client(id)));
       clientsDone = true;
@@ -132,7 +154,9 @@ describe("chaos", () => {
       console.log(
         `chaos: seed ${SEED}; ${operations.length} operations on ${KEYS} keys by ${CLIENTS} clients in ${recordedMs.toFixed(0)} ms ` +
           `(${operations.filter((op) => op.output === undefined).length} unknown outcomes: ${[...reasons].map(([why, n]) => `${why} ×${n}`).join(", ") || "none"}; ${unexpected.length} unexpected answers; ${writesRetried} write attempts repeated with their Idempotency-Key); ` +
-          `faults: ${[...kinds, ...messages].join(", ")}; acknowledged writes ${acknowledged.length}, lost ${lost.length}; ` +
+          `faults: ${[...kinds, ...messages].join(", ")}; ` +
+          `network re-attached to ${nemesis.reattached.afterAbort} primaries restarted by an abort, ${nemesis.reattached.atStep} found without it at a step's start; ` +
+          `acknowledged writes ${acknowledged.length}, lost ${lost.length}; ` +
           `${converged ? `converged in all ${regions.length} regions in ${convergeMs.toFixed(0)} ms (${copiesMissing} copies lost with replica storage, read from the primary when next read)` : `NOT converged after ${convergeMs.toFixed(0)} ms`}; ` +
           `linearizability ${result.verdict} (${result.violations.length} violations, ${result.steps} steps, ${result.elapsedMs.toFixed(0)} ms)`,
       );
@@ -149,10 +173,18 @@ describe("chaos", () => {
       expect(acknowledged.length).toBeGreaterThan(50);
       for (const kind of ["dropped", "duplicated", "reordered", "delayed"] as const) expect(network.injected[kind], kind).toBeGreaterThan(0);
       for (const kind of FAULT_KINDS) expect(nemesis.injected.get(kind) ?? 0, kind).toBeGreaterThan(0);
+      // Faults applied all along: aborted primaries were put behind the network again at once, and none ran without it unseen.
+      expect(nemesis.reattached.afterAbort, "primaries restarted by an abort and re-attached").toBeGreaterThan(0);
+      expect(nemesis.reattached.atStep, "primaries found running without the network at a step's start").toBe(0);
     },
     60_000,
   );
 });
+
+/** A seed for generator `stream` of client `client`, derived from the run's seed (each pair draws apart). */
+function derivedSeed(seed: number, client: number, stream: number): number {
+  return (seed ^ Math.imul(client + 1, 0x9e3779b1) ^ Math.imul(stream, 0x85ebca77)) >>> 0;
+}
 
 /** What a client asks next: strong reads, puts (counters half the time), CAS and deletes from the version it last saw, increments. */
 function nextInput(random: () => number, client: number, n: number, lastSeen: number): ChaosInput {

@@ -50,10 +50,16 @@ export function uniformNetwork(oneWayMs: number, faults: Faults = faultsOf({})):
   return new SimulatedNetwork(matrix, 0, async () => faults);
 }
 
-/** Puts the key's primary behind `network` until the object restarts (a new instance has none). */
-export async function attachNetwork(ref: KeyRef, network: SimulatedNetwork): Promise<void> {
-  await inside(placement.primary(ref), (instance: KeyPrimary) => {
+/**
+ * Puts the key's primary behind `network` until the object restarts (a new
+ * instance has none). Answers whether it was not behind it already: true
+ * for a primary that never had it, or that restarted since.
+ */
+export async function attachNetwork(ref: KeyRef, network: SimulatedNetwork): Promise<boolean> {
+  return inside(placement.primary(ref), (instance: KeyPrimary) => {
+    const attachedNow = (instance as unknown as { network: SimulatedNetwork | null }).network !== network;
     Object.assign(instance, { network });
+    return attachedNow;
   });
 }
 
