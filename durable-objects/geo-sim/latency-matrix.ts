@@ -1,4 +1,4 @@
-import { LOCATION_HINTS, type Region } from "../topology";
+import { isRegion, LOCATION_HINTS, type Region } from "../topology";
 
 /**
  * Round-trip times between the nine location hints, in ms: P95 over the 30
@@ -44,23 +44,39 @@ export function defaultMatrix(): LatencyMatrix {
   return matrix;
 }
 
+/** A JSON object (not null, not an array). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
  * Parses a user's matrix (JSON: `{ "wnam": { "enam": 70, … }, … }`, round
  * trips in ms). Pairs it leaves out keep the default's figure, so a user can
- * change one route without restating the planet.
+ * change one route without restating the planet. Anything else — text that
+ * is not JSON, a row that is not an object, a name that is not a location
+ * hint (`toString` included), a figure that is not 0 to 10000 ms — throws an
+ * error saying which, rather than leaving part of the matrix unused.
  *
  * @example parseMatrix('{"weur":{"eeur":5},"eeur":{"weur":5}}')
  */
 export function parseMatrix(json: string): LatencyMatrix {
-  const given = JSON.parse(json) as Record<string, Record<string, unknown>>;
+  let given: unknown;
+  try {
+    given = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`the latency matrix is not JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(given)) throw new Error('the latency matrix must be a JSON object of rows, e.g. {"weur":{"eeur":28}}');
   const matrix = defaultMatrix();
   for (const [from, row] of Object.entries(given)) {
-    if (!(from in matrix)) throw new Error(`the latency matrix names "${from}", which is not a location hint`);
+    if (!isRegion(from)) throw new Error(`the latency matrix names "${from}", which is not a location hint`);
+    if (!isObject(row)) throw new Error(`the latency matrix's row "${from}" must be an object of round trips in ms, e.g. {"eeur":28}`);
     for (const [to, ms] of Object.entries(row)) {
-      if (!(to in matrix) || typeof ms !== "number" || !(ms >= 0) || ms > 10_000) {
+      if (!isRegion(to)) throw new Error(`the latency matrix's row "${from}" names "${to}", which is not a location hint`);
+      if (typeof ms !== "number" || !(ms >= 0) || ms > 10_000) {
         throw new Error(`the latency matrix's ${from} → ${to} must be a number of ms from 0 to 10000`);
       }
-      matrix[from as Region][to as Region] = ms;
+      matrix[from][to] = ms;
     }
   }
   return matrix;
