@@ -1,15 +1,16 @@
 /**
  * The HTML report: one page with no script and no external asset — the
- * region × mode heat maps, latency against staleness per region, the
- * visibility CDF per region, and the full table.
+ * region × mode heat maps, the regions on the globe, latency against
+ * staleness per region, the visibility CDF per region, and the full table.
  */
 import type { ReadMode } from "./api";
 import type { CellSummary, ReadRecord } from "./recorder";
 import type { MeasureReport } from "./report";
 import { cdf, extent, percentile, sorted } from "./stats";
-import { escapeXml, frame, linearAxis, log1pAxis, logAxis, PALETTE, scatterSvg, stepsSvg, type ScatterPoint } from "./svg";
+import { escapeXml, frame, heat, linearAxis, log1pAxis, logAxis, PALETTE, scatterSvg, stepsSvg, type ScatterPoint } from "./svg";
 import { serviceNote } from "./service-figures";
 import { formatMs, formatShare, formatTiers, summaryHeaders, summaryRows } from "./table";
+import { worldView } from "./world-view";
 
 /** Reads drawn per region in the latency-vs-staleness charts at most; the rest are left out evenly. */
 const POINTS_PER_REGION = 600;
@@ -25,17 +26,10 @@ th { background: #f4f4f4; } td.name, th.name { text-align: left; } td small { op
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; } svg .title { font-weight: 600; font-size: 12px; } svg .axis { fill: #555; }
 svg .grid { stroke: #ddd; stroke-width: 1; } svg .minor { stroke: #f0f0f0; } svg .plot { fill: none; stroke: #999; }
+svg .equator { stroke: #bbb; } svg .figures { font-size: 10.5px; fill: #444; }
 .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 .note { color: #555; max-width: 900px; }
 `;
-
-/** A colour from pale yellow to dark red for `t` in [0, 1]. */
-function heat(t: number): string {
-  const c = Math.max(0, Math.min(1, t));
-  const from = [255, 247, 214];
-  const to = [165, 15, 21];
-  return `rgb(${from.map((f, i) => Math.round(f + (to[i]! - f) * c)).join(",")})`;
-}
 
 function heatCell(text: string, t: number, tip: string): string {
   const style = Number.isFinite(t) ? ` style="background:${heat(t)};color:${t > 0.55 ? "#fff" : "#000"}"` : "";
@@ -159,6 +153,7 @@ export function renderHtml(report: MeasureReport): string {
 <body><h1>geocache: staleness vs latency per region</h1>
 <dl class="meta">${meta.map(([k, v]) => `<dt>${k}</dt><dd>${escapeXml(v)}</dd>`).join("")}</dl>
 ${heatMaps(report)}
+${worldView(report)}
 ${latencyVsStaleness(report)}
 ${visibilityCdf(report)}
 ${fullTable(report)}

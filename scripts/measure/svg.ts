@@ -12,6 +12,14 @@ export function escapeXml(text: string): string {
 /** Nine colours that stay apart on white and for most colour vision (Okabe–Ito, extended). */
 export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f", "#f0e442", "#000000"];
 
+/** A colour from pale yellow to dark red for `t` in [0, 1], the scale of every heat map in the report. */
+export function heat(t: number): string {
+  const c = Math.max(0, Math.min(1, t));
+  const from = [255, 247, 214];
+  const to = [165, 15, 21];
+  return `rgb(${from.map((f, i) => Math.round(f + (to[i]! - f) * c)).join(",")})`;
+}
+
 /** A mapping from values to pixels along one axis, with the ticks to label. */
 export interface Axis {
   toPx(value: number): number;
@@ -151,6 +159,7 @@ export function stepsSvg(f: Frame, x: Axis, y: Axis, title: string, series: Step
   return svgRoot({ ...f, width: f.width + 110 }, className, axesSvg(f, x, y, title) + lines.join(""));
 }
 
-function svgRoot(f: Frame, className: string, body: string): string {
+/** An `<svg>` element of the frame's size around `body`. */
+export function svgRoot(f: Frame, className: string, body: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" class="${className}" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}">${body}</svg>`;
 }

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { GeocacheApi, READ_MODES } from "../../scripts/measure/api";
 import { buildReport, writeReport, type MeasureReport } from "../../scripts/measure/report";
 import { serviceFigures } from "../../scripts/measure/service-figures";
+import { heat } from "../../scripts/measure/svg";
+import { formatMs } from "../../scripts/measure/table";
 import { DEFAULT_WORKLOAD, runWorkload } from "../../scripts/measure/workload";
 import { launchChromium, type HeadlessBrowser } from "../support/browser";
 
 // A short measurement against the node project's worker (no geo simulation,
 // the edge tier on), written as JSON and HTML into reports/, and the HTML
 // opened in headless Chromium: it must load without a console error or a
-// page error and draw every chart.
+// page error and draw every chart, the world view of the regions included.
 
 let report: MeasureReport;
 let files: { json: string; html: string };
@@ -104,6 +106,35 @@ it("opens in headless Chromium without errors and draws every chart", async () =
     expect(await page.$$eval(`#${id} tr`, (rows) => rows.length)).toBe(report.regions.length + 1);
     expect(await page.$$eval(`#${id} td[style]`, (cells) => cells.length)).toBe(report.regions.length * READ_MODES.length);
   }
+  // The world view: a dot per region where its data centers are, coloured by its eventual stale share,
+  // labelled with its eventual p50 and visibility p50, the writers' regions ringed.
+  const regions = await page.$$eval("svg.world g.region", (groups) =>
+    groups.map((g) => {
+      const dot = g.querySelector("circle.dot")!;
+      return {
+        region: g.getAttribute("data-region")!,
+        x: Number(dot.getAttribute("cx")),
+        y: Number(dot.getAttribute("cy")),
+        fill: dot.getAttribute("fill"),
+        ringed: g.querySelector("circle.home") !== null,
+        text: [...g.querySelectorAll("text")].map((t) => t.textContent).join(" "),
+      };
+    }),
+  );
+  expect(regions.map((r) => r.region)).toEqual(report.regions);
+  for (const shown of regions) {
+    const eventual = report.summary.cells.find((c) => c.region === shown.region && c.mode === "eventual")!;
+    const visibility = report.summary.visibility.find((v) => v.region === shown.region)!.visibility;
+    expect(shown.text, shown.region).toBe(`${shown.region} eventual ${formatMs(eventual.latency.p50)} ms visible ${formatMs(visibility.p50)} ms`);
+    expect(shown.fill, shown.region).toBe(heat(Math.sqrt(eventual.staleShare)));
+    expect(shown.ringed, shown.region).toBe(report.options.writerRegions.includes(shown.region));
+  }
+  const at = (region: string) => regions.find((r) => r.region === region)!;
+  // East is right and north is up: Sydney lies east and south of Amsterdam, São Paulo west and south.
+  expect(at("oc").x).toBeGreaterThan(at("weur").x);
+  expect(at("oc").y).toBeGreaterThan(at("weur").y);
+  expect(at("sam").x).toBeLessThan(at("weur").x);
+  expect(at("sam").y).toBeGreaterThan(at("weur").y);
   await page.screenshot({ path: files.html.replace(/\.html$/, ".png"), fullPage: true });
   expect(problems).toEqual([]);
 });
