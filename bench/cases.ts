@@ -2,8 +2,8 @@ import { VALUE_SIZES, valueOf, type ValueSize } from "./baselines/values";
 import { put, type Tier } from "./geocache-api";
 import type { RequestSpec } from "./load/protocol";
 
-/** The baselines, each a worker of its own under `bench/baselines/`; the last is the floor of a durable write. */
-export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api", "object-write"] as const;
+/** The baselines, each a worker of its own under `bench/baselines/`; the last two are the floors of a strong read and of a durable write. */
+export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api", "object-read", "object-write"] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
 /** geocache as configured in wrangler.toml; with the edge tier off; with the edge tier but not its memory tier (Cache API only); with one region. */
@@ -45,6 +45,7 @@ export const CASE_LABELS: Record<CaseKind, string> = {
   "object-rpc": "baseline: one Durable Object RPC",
   "workers-kv": "baseline: Workers KV read",
   "cache-api": "baseline: caches.default hit",
+  "object-read": "baseline: one Durable Object SQLite read",
   "object-write": "baseline: one Durable Object SQLite write",
   "eventual-edge": "eventual read, edge tier (isolate memory)",
   "eventual-cache-api": "eventual read, edge tier (Cache API)",

@@ -28,6 +28,7 @@ const BASELINE_COLUMNS: Record<BaselineName, string> = {
   "object-rpc": "× DO",
   "workers-kv": "× KV",
   "cache-api": "× cache",
+  "object-read": "× DO read",
   "object-write": "× DO write",
 };
 
