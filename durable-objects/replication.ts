@@ -76,10 +76,17 @@ export class ReplicationLog {
     return this.progress(regions).filter((region) => region.ackedVersion < version);
   }
 
-  /** The earliest time a push is due for `version`, or null when every region has it. */
+  /** The earliest time a push is due for `version`, or null when every region has it (asked on every request: no allocation). */
   nextDue(regions: readonly Region[], version: number): number | null {
-    const due = this.pending(regions, version).map((region) => region.nextAttemptAt);
-    return due.length === 0 ? null : Math.min(...due);
+    const rows = this.rows();
+    let earliest: number | null = null;
+    for (const region of regions) {
+      const row = rows.get(region);
+      if ((row?.acked_version ?? 0) >= version) continue;
+      const due = row?.next_attempt_at ?? 0;
+      if (earliest === null || due < earliest) earliest = due;
+    }
+    return earliest;
   }
 
   /** Each region holds its `version` (or newer): clear its failures, in memory until {@link saveAcknowledged}. */
@@ -176,6 +183,7 @@ export class PushesInFlight {
 
   /** Whether any region has a push on its way. */
   any(): boolean {
-    return [...this.onTheWay.keys()].some((region) => this.inFlight(region));
+    for (const region of this.onTheWay.keys()) if (this.inFlight(region)) return true;
+    return false;
   }
 }
