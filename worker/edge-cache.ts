@@ -2,13 +2,24 @@ import type { ConfirmedRecord, KeyRef } from "../durable-objects/record";
 import { entryId, type Region } from "../durable-objects/topology";
 import type { IsolateCache } from "../durable-objects/isolate-cache";
 
-const HEADER = {
-  version: "X-Geocache-Version",
-  committedAt: "X-Geocache-Committed-At",
-  confirmedAt: "X-Geocache-Confirmed-At",
-  expiresAt: "X-Geocache-Expires-At",
-  storedAt: "X-Geocache-Stored-At",
-} as const;
+/**
+ * The header a data center's copy carries its record's figures in, one
+ * header (one lookup on a hit) of `;`-separated numbers: version,
+ * committedAt, confirmedAt, expiresAt (empty for none) and when the copy was
+ * stored. A copy without it, or with figures that do not parse, is a miss.
+ */
+const COPY_HEADER = "X-Geocache-Copy";
+
+type CopyFigures = Pick<ConfirmedRecord, "version" | "committedAt" | "confirmedAt" | "expiresAt"> & { storedAt: number };
+
+function figuresOf(header: string | null): CopyFigures | null {
+  const parts = header?.split(";");
+  if (parts?.length !== 5) return null;
+  const [version, committedAt, confirmedAt, storedAt] = [parts[0], parts[1], parts[2], parts[4]].map(Number) as [number, number, number, number];
+  const expiresAt = parts[3] === "" ? null : Number(parts[3]);
+  if (![version, committedAt, confirmedAt, storedAt, expiresAt ?? 0].every(Number.isFinite)) return null;
+  return { version, committedAt, confirmedAt, expiresAt, storedAt };
+}
 
 /**
  * The data center's own copies, the tier nearest a reader: the isolate's
@@ -51,22 +62,19 @@ export class EdgeCache {
     const now = Date.now();
     const remembered = this.memory.enabled ? this.memory.get(id) : null;
     if (remembered && now - remembered.storedAt < this.maxAgeMs) return accept(remembered.record) ? remembered.record : null;
-    const response = await this.cache.match(this.requestFor(id));
+    const response = await this.cache.match(this.urlFor(id));
     if (!response) return null;
-    const storedAt = Number(response.headers.get(HEADER.storedAt));
-    if (!(now - storedAt < this.maxAgeMs)) {
+    const figures = figuresOf(response.headers.get(COPY_HEADER));
+    if (figures === null || !(now - figures.storedAt < this.maxAgeMs)) {
       await response.body?.cancel();
       return null;
     }
-    const expiresAt = response.headers.get(HEADER.expiresAt);
+    const { storedAt, ...record } = figures;
     const copy: ConfirmedRecord = {
       ...ref,
-      version: Number(response.headers.get(HEADER.version)),
+      ...record,
       value: await response.arrayBuffer(),
       contentType: response.headers.get("Content-Type") ?? "application/octet-stream",
-      committedAt: Number(response.headers.get(HEADER.committedAt)),
-      confirmedAt: Number(response.headers.get(HEADER.confirmedAt)),
-      expiresAt: expiresAt === null ? null : Number(expiresAt),
     };
     if (!accept(copy)) return null;
     if (this.memory.enabled) this.memory.set(id, copy, storedAt);
@@ -91,27 +99,24 @@ export class EdgeCache {
     const headers = new Headers({
       "Content-Type": record.contentType,
       "Cache-Control": `max-age=${Math.max(1, Math.ceil(this.maxAgeMs / 1000))}`,
-      [HEADER.version]: String(record.version),
-      [HEADER.committedAt]: String(record.committedAt),
-      [HEADER.confirmedAt]: String(record.confirmedAt),
-      [HEADER.storedAt]: String(storedAt),
+      [COPY_HEADER]: `${record.version};${record.committedAt};${record.confirmedAt};${record.expiresAt ?? ""};${storedAt}`,
     });
-    if (record.expiresAt !== null) headers.set(HEADER.expiresAt, String(record.expiresAt));
-    await this.cache.put(this.requestFor(id), new Response(record.value, { headers }));
+    await this.cache.put(this.urlFor(id), new Response(record.value, { headers }));
   }
 
   /** Drops the copy of a key in a region: a write at this data center must not be followed by its old value here. */
   async purge(region: Region, ref: KeyRef): Promise<void> {
     const id = this.idOf(region, ref);
     this.memory.delete(id);
-    await this.cache.delete(this.requestFor(id));
+    await this.cache.delete(this.urlFor(id));
   }
 
   private idOf(region: Region, ref: KeyRef): string {
     return `${region}/${entryId(ref.namespace, ref.key)}`;
   }
 
-  private requestFor(id: string): Request {
-    return new Request(`https://edge.geocache.internal/${id}`);
+  /** The URL a copy is kept under; the Cache API takes a URL as it takes a GET request for it. */
+  private urlFor(id: string): string {
+    return `https://edge.geocache.internal/${id}`;
   }
 }

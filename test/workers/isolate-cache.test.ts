@@ -74,4 +74,22 @@ describe("the edge tier", () => {
     // This isolate's own copy is within its age: a read it cannot serve goes to the region, not to the data center's copy.
     expect(await edge.match("weur", v1, (copy) => copy.version >= 2)).toBeNull();
   });
+
+  it("reads a data center's copy back exactly, expiry included, and takes one whose figures do not parse for a miss", async () => {
+    const cache = await caches.open(`edge-${crypto.randomUUID()}`);
+    const edge = new EdgeCache(cache, 1_000, new IsolateCache(0));
+    const expiring = { ...record(7, 10), committedAt: Date.now() - 50, confirmedAt: Date.now() - 20, expiresAt: Date.now() + 60_000 };
+    await edge.store("apac", expiring);
+    const copy = await edge.match("apac", expiring, () => true);
+    expect(copy).toMatchObject({ version: 7, committedAt: expiring.committedAt, confirmedAt: expiring.confirmedAt, expiresAt: expiring.expiresAt });
+    expect(new Uint8Array(copy!.value!)).toEqual(new Uint8Array(expiring.value!));
+
+    const url = `https://edge.geocache.internal/apac/${expiring.namespace}/${expiring.key}`;
+    for (const figures of [null, "7;1;2;;not-a-time", "7;1;2"]) {
+      const headers: Record<string, string> = { "Cache-Control": "max-age=60" };
+      if (figures !== null) headers["X-Geocache-Copy"] = figures;
+      await cache.put(url, new Response("forged", { headers }));
+      expect(await edge.match("apac", expiring, () => true), String(figures)).toBeNull();
+    }
+  });
 });
