@@ -15,7 +15,6 @@ import {
 } from "./replication";
 import { fullJitterDelay } from "./retry";
 import { migrate, type Migration } from "./schema";
-import type { RegionReplica } from "./region-replica";
 import type { Region } from "./topology";
 import { decideWrite, type WriteOutcome, type WriteRequest } from "./write";
 
@@ -78,8 +77,6 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private failedPasses = 0;
   /** The pushes on their way, one per region at most; the alarm leaves them be. */
   private readonly pushes = new PushesInFlight();
-  /** Stubs of the key's replica shards, by region. */
-  private readonly replicas = new Map<Region, DurableObjectStub<RegionReplica>>();
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -322,35 +319,14 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   private async push(region: Region, home: Region, update: ConfirmedRecord): Promise<number[]> {
     const copies = (await this.network?.deliver(home, region)) ?? [];
-    const acknowledged = await this.applyAt(region, update);
-    const replica = this.replicas.get(region)!;
+    // A stub of its own per push: one kept across requests made concurrent pushes slower, and one that saw its object reset stays broken.
+    const replica = this.placement.replica(region, update);
+    const acknowledged = await replica.apply([update]);
     for (const afterMs of copies) {
       // Nobody waits for a copy's answer, as nobody would for a message the network repeated.
       void new Promise((resolve) => setTimeout(resolve, afterMs)).then(() => replica.apply([update])).catch(() => {});
     }
     await this.network?.travel(region, home);
-    return acknowledged;
-  }
-
-  /**
-   * Applies `update` at the key's replica shard in `region`, through a stub
-   * kept from the last push there (a write pushes to the same nine shards
-   * every time). A stub that saw its object reset (a deploy resets every
-   * object) stays broken, so a push that fails through a kept stub is made
-   * once more through a new one; applying is idempotent.
-   */
-  private async applyAt(region: Region, update: ConfirmedRecord): Promise<number[]> {
-    const kept = this.replicas.get(region);
-    if (kept) {
-      try {
-        return await kept.apply([update]);
-      } catch {
-        this.replicas.delete(region);
-      }
-    }
-    const stub = this.placement.replica(region, update);
-    const acknowledged = await stub.apply([update]);
-    this.replicas.set(region, stub);
     return acknowledged;
   }
 
