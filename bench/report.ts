@@ -16,7 +16,7 @@ export interface BenchResults {
   commit: string;
   /** The machine's 1-minute load average when the run started and ended (other work on it shows here). */
   loadAverage: { start: number; end: number };
-  settings: { rounds: number; warmupMs: number; durationMs: number; connections: number; quick: boolean };
+  settings: { rounds: number; warmupMs: number; durationMs: number; connections: number; quick: boolean; storage: string };
   cases: CaseSummary[];
   targets: TargetResult[];
   underWrites: UnderWritesFigures | null;
@@ -105,7 +105,7 @@ export function terminalReport(results: BenchResults): string {
     missed.length ? `Targets missed (${missed.length} of ${results.targets.length}):` : results.targets.length ? `All ${results.targets.length} throughput targets met.` : "",
     ...missed.map((t) => `  ✗ ${t.caseId}: ${t.text}: ${formatRatio(t.ratio)}×`),
     "",
-    `${results.machine}, load average ${results.loadAverage.start.toFixed(1)} → ${results.loadAverage.end.toFixed(1)}; code ${results.commit}; ${results.settings.rounds} rounds of ${results.settings.durationMs} ms per case (after ${results.settings.warmupMs} ms of warm-up), ${results.settings.connections} connections.`,
+    `${results.machine}, load average ${results.loadAverage.start.toFixed(1)} → ${results.loadAverage.end.toFixed(1)}; code ${results.commit}; ${results.settings.rounds} rounds of ${results.settings.durationMs} ms per case (after ${results.settings.warmupMs} ms of warm-up), ${results.settings.connections} connections, storage in ${results.settings.storage}.`,
   ].join("\n");
 }
 
@@ -120,6 +120,6 @@ export function markdownReport(results: BenchResults): string {
     "",
     ...figureLines(results).map((line) => `${line}\n`),
     `Measured ${results.startedAt.slice(0, 10)} on ${results.machine} (load average ${results.loadAverage.start.toFixed(1)} → ${results.loadAverage.end.toFixed(1)}), code ${results.commit}: ${results.settings.rounds} alternating rounds of ${results.settings.durationMs / 1000} s per case, ` +
-      `${results.settings.connections} connections, medians over rounds; ratios pair each case with the baseline of the same size in the same round.`,
+      `${results.settings.connections} connections, storage in ${results.settings.storage}, medians over rounds; ratios pair each case with the baseline of the same size in the same round.`,
   ].join("\n");
 }

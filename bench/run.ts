@@ -21,7 +21,7 @@ import { startLoadProcess } from "./load/load-client";
 import { measureReplicaMemory } from "./replica-memory";
 import { markdownReport, terminalReport, type BenchResults } from "./report";
 import { runRounds } from "./rounds";
-import { startWorker, type BenchWorker } from "./runtime/start-worker";
+import { startWorker, storageRoot, type BenchWorker } from "./runtime/start-worker";
 import { evaluateTargets, summarizeCases } from "./summary";
 import { measureUnderWrites } from "./under-writes";
 import { GEOCACHE_VARS, baselineConfig } from "./workers";
@@ -48,6 +48,7 @@ const settings = {
   durationMs: Number(values.duration ?? (quick ? 700 : 2_000)),
   connections: Number(values.connections ?? 10),
   quick,
+  storage: storageRoot(),
 };
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -24,8 +25,23 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Serve the V8 inspector of the worker's isolates on this port (for heap figures). */
   inspectorPort?: number;
-  /** Keep Durable Object storage in files under this directory (in memory when absent). */
+  /** Keep Durable Object storage in files under this directory (a fresh one under {@link storageRoot} when absent). */
   durableObjectsDir?: string;
+}
+
+/**
+ * Where every worker of a benchmark keeps its storage (Durable Objects, KV,
+ * the Cache API), each in a fresh directory removed when it stops:
+ * `BENCH_STORAGE_DIR`, else RAM (`/dev/shm`) where the machine has it, else
+ * the temporary directory. Each durable commit fsyncs its SQLite WAL, so on a
+ * disk every durable write measures the machine's disk (on this 2-core VM a
+ * baseline write ran 3× slower there, and varied with its neighbours) rather
+ * than the code; a deployment's commits are replicated, not fsynced to a
+ * local disk on the request's path. Every worker, baselines and geocache
+ * alike, uses the same root, so ratios compare like with like.
+ */
+export function storageRoot(): string {
+  return process.env.BENCH_STORAGE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 }
 
 /** Bundles a worker's entry module as wrangler would: ESM, workerd conditions, `cloudflare:` modules left to the runtime. */
@@ -60,12 +76,15 @@ export async function startWorker(name: string, configPath: string, options: Sta
   const dir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
   const scriptPath = join(dir, "worker.js");
   await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
+  const storage = await mkdtemp(join(storageRoot(), `bench-${name}-storage-`));
   const before = await workerdChildren();
   const miniflare = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     inspectorPort: options.inspectorPort,
-    durableObjectsPersist: options.durableObjectsDir ?? false,
+    durableObjectsPersist: options.durableObjectsDir ?? join(storage, "do"),
+    kvPersist: join(storage, "kv"),
+    cachePersist: join(storage, "cache"),
     workers: [
       {
         ...(workerOptions as object),
@@ -88,6 +107,7 @@ export async function startWorker(name: string, configPath: string, options: Sta
     async stop() {
       await miniflare.dispose();
       await rm(dir, { recursive: true, force: true });
+      await rm(storage, { recursive: true, force: true });
     },
   };
 }

@@ -78,7 +78,7 @@ describe("bench summary", () => {
       machine: "2 × test CPU",
       commit: "abc1234",
       loadAverage: { start: 1, end: 2 },
-      settings: { rounds: 1, warmupMs: 0, durationMs: 1000, connections: 1, quick: true },
+      settings: { rounds: 1, warmupMs: 0, durationMs: 1000, connections: 1, quick: true, storage: "/dev/shm" },
       cases: summaries,
       targets,
       underWrites: null,
@@ -88,5 +88,6 @@ describe("bench summary", () => {
     expect(markdown[0]).toMatch(/^\| case \| size \| req\/s \|/);
     expect(markdown[3]).toContain("| 870 |");
     expect(markdown.at(-1)).toContain("2026-01-02 on 2 × test CPU (load average 1.0 → 2.0), code abc1234");
+    expect(markdown.at(-1)).toContain("storage in /dev/shm");
   });
 });
