@@ -18,6 +18,13 @@ export interface PlacementEnv {
 export class Placement {
   readonly regions: readonly Region[];
   readonly shardCount: number;
+  /**
+   * Object ids by name: deriving one hashes the name, and a hot key's
+   * primary or a region's replica shard is named on every request. An id is
+   * a value, not an I/O object, so unlike a stub it may serve every request
+   * of the isolate. Bounded; the oldest name is dropped first.
+   */
+  private readonly ids = new Map<string, DurableObjectId>();
 
   constructor(private readonly env: PlacementEnv) {
     this.regions = parseRegions(env.REGIONS);
@@ -26,7 +33,8 @@ export class Placement {
 
   /** The primary of a key; `locationHint` places it when this call creates it. */
   primary(ref: KeyRef, locationHint?: Region): DurableObjectStub<import("./key-primary").KeyPrimary> {
-    const id = this.env.KEY_PRIMARY.idFromName(entryId(ref.namespace, ref.key));
+    const name = entryId(ref.namespace, ref.key);
+    const id = this.idOf(this.env.KEY_PRIMARY, `primary:${name}`, name);
     return locationHint ? this.env.KEY_PRIMARY.get(id, { locationHint }) : this.env.KEY_PRIMARY.get(id);
   }
 
@@ -37,14 +45,28 @@ export class Placement {
 
   /** One shard of a region's replicas. */
   replicaShard(region: Region, shard: number): DurableObjectStub<import("./region-replica").RegionReplica> {
-    return this.env.REGION_REPLICA.get(this.env.REGION_REPLICA.idFromName(replicaName(region, shard)), { locationHint: region });
+    const name = replicaName(region, shard);
+    return this.env.REGION_REPLICA.get(this.idOf(this.env.REGION_REPLICA, `replica:${name}`, name), { locationHint: region });
   }
 
   /** The object that keeps a region's live figures. */
   stats(region: Region): DurableObjectStub<import("./stats/region-stats").RegionStats> {
-    return this.env.REGION_STATS.get(this.env.REGION_STATS.idFromName(region), { locationHint: region });
+    return this.env.REGION_STATS.get(this.idOf(this.env.REGION_STATS, `stats:${region}`, region), { locationHint: region });
+  }
+
+  private idOf(namespace: { idFromName(name: string): DurableObjectId }, cacheKey: string, name: string): DurableObjectId {
+    let id = this.ids.get(cacheKey);
+    if (id === undefined) {
+      id = namespace.idFromName(name);
+      if (this.ids.size >= MAX_CACHED_IDS) this.ids.delete(this.ids.keys().next().value!);
+      this.ids.set(cacheKey, id);
+    }
+    return id;
   }
 }
+
+/** Object ids an isolate keeps, at most: a few hundred bytes each. */
+const MAX_CACHED_IDS = 4096;
 
 const placements = new WeakMap<object, Placement>();
 
