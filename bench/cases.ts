@@ -85,8 +85,8 @@ function writeCase(kind: "put-1" | "put-9", worker: WorkerName, size: ValueSize)
 
 /**
  * Every case of the benchmark: the baselines and geocache's reads and
- * writes, at 100 B and 64 KiB. The edge tier holds a copy only while it is
- * younger than `EDGE_CACHE_MAX_AGE_MS` (3 s) by its `confirmedAt`, so the
+ * writes, at 100 B and 64 KiB. The edge tier serves a copy for
+ * `EDGE_CACHE_MAX_AGE_MS` (3 s) after fetching it from the region, so the
  * edge cases write their keys afresh just before they run.
  */
 export function benchCases(): BenchCase[] {
