@@ -16,6 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import { startLocalWorker } from "./local-worker";
+import { storageRoot } from "./storage-root";
 import { describeMachine } from "./measure/machine";
 import { percentile } from "./measure/stats";
 
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 
 const writes = Number(values.writes);
 const concurrency = Number(values.concurrency);
-const local = values.url ? null : await startLocalWorker({ EDGE_CACHE_MAX_AGE_MS: "0" });
+const local = values.url ? null : await startLocalWorker({ EDGE_CACHE_MAX_AGE_MS: "0" }, { inRam: true });
 const base = values.url ?? local!.url;
 
 const regions = ((await (await fetch(`${base}/v1/regions`)).json()) as { regions: string[] }).regions;
@@ -78,7 +79,7 @@ await Promise.all(
 samples.sort((a, b) => a - b);
 
 const machine = describeMachine();
-console.log(`target: ${values.url ?? "local worker (wrangler dev, in-memory storage)"}`);
+console.log(`target: ${values.url ?? `local worker (wrangler dev, storage in ${storageRoot()})`}`);
 console.log(`machine: ${machine}`);
 console.log(`regions: ${regions.length} (${regions.join(", ")}); writes: ${samples.length}; concurrency: ${concurrency}`);
 console.log(

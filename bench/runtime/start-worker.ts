@@ -1,11 +1,13 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { storageRoot } from "../../scripts/storage-root";
 import { workerdChildren } from "./process-figures";
+
+export { storageRoot };
 
 /** A worker running in workerd on 127.0.0.1, started for a benchmark. */
 export interface BenchWorker {
@@ -29,20 +31,6 @@ export interface StartOptions {
   durableObjectsDir?: string;
 }
 
-/**
- * Where every worker of a benchmark keeps its storage (Durable Objects, KV,
- * the Cache API), each in a fresh directory removed when it stops:
- * `BENCH_STORAGE_DIR`, else RAM (`/dev/shm`) where the machine has it, else
- * the temporary directory. Each durable commit fsyncs its SQLite WAL, so on a
- * disk every durable write measures the machine's disk (on this 2-core VM a
- * baseline write ran 3× slower there, and varied with its neighbours) rather
- * than the code; a deployment's commits are replicated, not fsynced to a
- * local disk on the request's path. Every worker, baselines and geocache
- * alike, uses the same root, so ratios compare like with like.
- */
-export function storageRoot(): string {
-  return process.env.BENCH_STORAGE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
-}
 
 /** Bundles a worker's entry module as wrangler would: ESM, workerd conditions, `cloudflare:` modules left to the runtime. */
 async function bundle(entry: string): Promise<string> {

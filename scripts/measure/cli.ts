@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { startLocalWorker, type LocalWorker } from "../local-worker";
+import { storageRoot } from "../storage-root";
 import { GeocacheApi } from "./api";
 import { WORKLOAD_OPTION_NAMES, type WorkloadOptionName } from "./option-names";
 import { MeasureUsageError, parseMeasureSettings, WORKLOAD_OPTIONS_HELP } from "./options";
@@ -71,11 +72,11 @@ async function main(): Promise<void> {
   try {
     if (!values.url) {
       process.stderr.write("starting a local worker…\n");
-      local = await withStdoutOnStderr(() => startLocalWorker(vars));
+      local = await withStdoutOnStderr(() => startLocalWorker(vars, { inRam: true }));
       // The local worker's runtime logs its start-up warnings until it has answered a first request.
       await withStdoutOnStderr(() => new GeocacheApi(local!.url, { token }).regions());
     }
-    const description = values.url ?? `local worker (wrangler dev, in-memory storage; ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+    const description = values.url ?? `local worker (wrangler dev, storage in ${storageRoot()}; ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")})`;
     await measureService({ url: values.url ?? local!.url, token, description, settings, print: (line) => console.log(line) });
   } finally {
     await local?.stop();
