@@ -58,8 +58,8 @@ const MAX_DATA_CENTERS = 64;
  * out from the first request seen there and reused for the rest. An
  * isolate runs in one data center, whose callers anycast brought from
  * nearby, so their nearest region is the same; and reading `request.cf`
- * costs more than the rest of a hot read (the runtime parses the whole
- * object on first use). The data center is the code after the last `-` of
+ * costs a hot read about as much as the rest of its path (the runtime
+ * parses the whole object on first use). The data center is the code after the last `-` of
  * the request's `CF-Ray`; a request without one (local development, where
  * `cf` is one placeholder) counts as one data center.
  *

@@ -7,8 +7,6 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { storageRoot } from "../../scripts/storage-root";
 import { workerdChildren } from "./process-figures";
 
-export { storageRoot };
-
 /** A worker running in workerd on 127.0.0.1, started for a benchmark. */
 export interface BenchWorker {
   /** What the worker is called in reports. */
