@@ -84,7 +84,7 @@ describe("geocache measure", () => {
     const { server, authorizations } = await tokenRecorder();
     const out = join(scratch, "json");
     const run = await runCli(["measure", "--out", out, "--json", ...SHORT], { env: { GEOCACHE_URL: server.url, GEOCACHE_TOKEN: "from-env" } });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr.toString()).toBe(0);
     const printed = JSON.parse(run.stdout.toString()) as { target: string; files: { json: string; html: string }; summary: MeasureReport["summary"] };
     expect(printed.target).toBe(server.url);
     expect(printed.summary.cells).toHaveLength(8);
