@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caseRows, formatRatio, markdownReport, servedByText, type BenchResults } from "../../bench/report";
+import { caseRows, formatRatio, markdownReport, servedByText, writeFloorLines, type BenchResults } from "../../bench/report";
 import { evaluateTargets, median, summarizeCases, type CaseInfo, type CaseSample } from "../../bench/summary";
 
 const info = (id: string, kind: CaseInfo["kind"], size: CaseInfo["size"] = "small"): CaseInfo => ({ id, kind, label: kind, size });
@@ -50,6 +50,29 @@ describe("bench summary", () => {
     expect(incr!.ratios.bare).toBe(0.25);
     expect(edge!.servedBy).toEqual({ edge: 0.95, replica: 0.05 });
     expect(servedByText(edge!.servedBy!)).toBe("edge 95%, replica 5%");
+  });
+
+  it("states the replicated write's floor against one RPC, and the 9-region PUT against that floor, at each size measured", () => {
+    const cases = [
+      info("object-rpc/small", "object-rpc"),
+      info("object-handoff/small", "object-handoff"),
+      info("put-9/small", "put-9"),
+      info("object-rpc/large", "object-rpc", "large"),
+      info("object-handoff/large", "object-handoff", "large"),
+    ];
+    const samples = [
+      sample("object-rpc/small", 0, 1000),
+      sample("object-handoff/small", 0, 700),
+      sample("put-9/small", 0, 140),
+      sample("object-rpc/large", 0, 1000),
+      sample("object-handoff/large", 0, 400),
+    ];
+    // No 9-region PUT at 64 KiB: no line for that size.
+    expect(writeFloorLines(summarizeCases(cases, samples))).toEqual([
+      "Floor of a replicated write at 100 B (a durable write handed on by one RPC): 0.70× one Durable Object RPC, above the 9-region PUT's target of 0.5×; the 9-region PUT reaches 0.20× that floor.",
+    ]);
+    samples[1] = sample("object-handoff/small", 0, 400);
+    expect(writeFloorLines(summarizeCases(cases, samples))[0]).toContain("0.40× one Durable Object RPC, below the 9-region PUT's target of 0.5×; the 9-region PUT reaches 0.35× that floor");
   });
 
   it("judges each target at each size, and a target without its baseline as missed", () => {
