@@ -81,7 +81,15 @@ try {
     : await measureUnderWrites(
         workers.get("geocache-edge-off")!.url,
         load,
-        { rounds: quick ? 1 : 3, phaseMs: quick ? 2_000 : 4_000, keys: 1_000, writesPerSecond: 200, readsPerSecond: 500, connections: settings.connections },
+        {
+          rounds: quick ? 1 : 3,
+          phaseMs: quick ? 2_000 : 4_000,
+          keys: 1_000,
+          writesPerSecond: 200,
+          readsPerSecond: 500,
+          connections: settings.connections,
+          workerdPid: workers.get("geocache-edge-off")!.pid,
+        },
         progress,
       );
   for (const worker of workers.values()) await worker.stop();

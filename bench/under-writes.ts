@@ -5,6 +5,7 @@ import type { LoadProcess } from "./load/load-client";
 import type { LoadJob, WritesUnderReadsResult } from "./load/protocol";
 import { percentile, sorted } from "../scripts/measure/stats";
 import { median } from "./summary";
+import { cpuMicros } from "./runtime/process-figures";
 
 export interface UnderWritesOptions {
   rounds: number;
@@ -13,6 +14,8 @@ export interface UnderWritesOptions {
   writesPerSecond: number;
   readsPerSecond: number;
   connections: number;
+  /** The worker's workerd process, whose CPU time tells how busy each phase kept its thread. */
+  workerdPid: number;
 }
 
 export interface UnderWritesFigures {
@@ -26,6 +29,8 @@ export interface UnderWritesFigures {
   p99Ratio: number;
   /** Writes answered per second (median over rounds), and writes not sent because 64 were unanswered (summed). */
   writes: { achievedRate: number; p50: number; p99: number; failed: number; skipped: number };
+  /** workerd's CPU time over wall time in each phase (1 = one core all the time), median over rounds: how much of its thread the writes take. */
+  workerdBusy: { alone: number; underWrites: number };
   /** ms from a write's answer until one region's replica served it, pooled over rounds. */
   visibility: { samples: number; unseen: number; p50: number; p99: number; max: number };
 }
@@ -64,15 +69,23 @@ export async function measureUnderWrites(origin: string, load: LoadProcess, opti
   const alone: WritesUnderReadsResult["reads"][] = [];
   const underWrites: WritesUnderReadsResult[] = [];
   const visibility: number[] = [];
+  const busy = { alone: [] as number[], underWrites: [] as number[] };
+  const busyWhile = async <T>(phase: keyof typeof busy, run: () => Promise<T>): Promise<T> => {
+    const [cpuBefore, startedAt] = [await cpuMicros(options.workerdPid), performance.now()];
+    const result = await run();
+    const cpuUs = (await cpuMicros(options.workerdPid)) - cpuBefore;
+    busy[phase].push(cpuUs / ((performance.now() - startedAt) * 1000));
+    return result;
+  };
   for (let round = 0; round < options.rounds; round++) {
     const phases = round % 2 === 0 ? (["alone", "writes"] as const) : (["writes", "alone"] as const);
     for (const phase of phases) {
       if (phase === "alone") {
-        const result = await load.run(reads);
+        const result = await busyWhile("alone", () => load.run(reads));
         alone.push(result);
         progress(`round ${round + 1}/${options.rounds}  reads alone          p50 ${result.latency.p50.toFixed(1)} ms  p99 ${result.latency.p99.toFixed(1)} ms`);
       } else {
-        const result = await load.run({
+        const result = await busyWhile("underWrites", () => load.run({
           kind: "writes-under-reads",
           origin,
           reads,
@@ -87,7 +100,7 @@ export async function measureUnderWrites(origin: string, load: LoadProcess, opti
             pollGapMs: 1,
             maxInflight: 64,
           },
-        });
+        }));
         underWrites.push(result);
         visibility.push(...result.visibility.samplesMs);
         await replicationQuiet(origin);
@@ -118,6 +131,7 @@ export async function measureUnderWrites(origin: string, load: LoadProcess, opti
       failed: underWrites.reduce((sum, r) => sum + r.writes.failed, 0),
       skipped: underWrites.reduce((sum, r) => sum + r.writes.skipped, 0),
     },
+    workerdBusy: { alone: median(busy.alone), underWrites: median(busy.underWrites) },
     visibility: {
       samples: seen.length,
       unseen: underWrites.reduce((sum, r) => sum + r.visibility.unseen, 0),
