@@ -31,6 +31,12 @@ export async function readBodyWithin(request: Request, limit: number): Promise<A
     if (Number(declared) > limit) throw tooLarge(declared.trim(), limit);
   }
   if (!request.body) return new ArrayBuffer(0);
+  if (declared !== null) {
+    // Over HTTP a declared length frames the body, so it is read whole; the count guards a body handed over in-process.
+    const bytes = await request.arrayBuffer();
+    if (bytes.byteLength > limit) throw tooLarge(String(bytes.byteLength), limit);
+    return bytes;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
