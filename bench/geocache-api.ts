@@ -28,7 +28,7 @@ interface RegionFigures {
 
 async function regionFigures(origin: string): Promise<Record<string, RegionFigures>> {
   const answer = await fetch(`${origin}/v1/stats`);
-  if (answer.status !== 200) throw new Error(`/v1/stats answered ${answer.status}`);
+  if (answer.status !== 200) throw new Error(`/v1/stats answered ${answer.status}: ${(await answer.text()).slice(0, 500)}`);
   return ((await answer.json()) as { regions: Record<string, RegionFigures> }).regions;
 }
 
