@@ -2,8 +2,12 @@ import { VALUE_SIZES, valueOf, type ValueSize } from "./baselines/values";
 import { put, type Tier } from "./geocache-api";
 import type { RequestSpec } from "./load/protocol";
 
-/** The baselines, each a worker of its own under `bench/baselines/`; the last three are the floors of a strong read, of a durable write and of a replicated write. */
-export const BASELINES = ["bare", "object-rpc", "workers-kv", "cache-api", "object-read", "object-write", "object-handoff"] as const;
+/**
+ * The baselines, each a worker of its own under `bench/baselines/`: the bare
+ * worker alone and with the headers a geocache read answers with, and the
+ * floors of a strong read, of a durable write and of a replicated write last.
+ */
+export const BASELINES = ["bare", "bare-headers", "object-rpc", "workers-kv", "cache-api", "object-read", "object-write", "object-handoff"] as const;
 /** The baselines that write: each request stores a value, cycling through {@link WRITE_KEYS} keys. */
 const WRITE_BASELINES: readonly BaselineName[] = ["object-write", "object-handoff"];
 export type BaselineName = (typeof BASELINES)[number];
@@ -45,6 +49,7 @@ export interface BenchCase {
 
 export const CASE_LABELS: Record<CaseKind, string> = {
   bare: "baseline: bare Hono constant",
+  "bare-headers": "baseline: bare Hono constant, with a read's headers",
   "object-rpc": "baseline: one Durable Object RPC",
   "workers-kv": "baseline: Workers KV read",
   "cache-api": "baseline: caches.default hit",
