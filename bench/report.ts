@@ -143,9 +143,11 @@ export function floorLines(cases: readonly CaseSummary[], floors: readonly Floor
       const floor = cases.find((c) => c.kind === f.floor && c.size === size)?.ratios[f.baseline];
       const measured = cases.find((c) => c.kind === f.kind && c.size === size);
       if (floor === undefined || !measured) continue;
+      // Judged as shown, so that a floor printed as 0.80 is not called below a target of 0.8.
+      const shown = formatRatio(floor);
       lines.push(
-        `Floor of ${f.floorText} at ${SIZE_NAMES[size]}: ${formatRatio(floor)}× ${f.baselineText}, ` +
-          `${floor >= f.min ? "above" : "below"} ${f.caseText}'s target of ${f.min}×; ${f.caseText} reaches ${formatRatio(measured.ratios[f.floor])}× that floor.`,
+        `Floor of ${f.floorText} at ${SIZE_NAMES[size]}: ${shown}× ${f.baselineText}, ` +
+          `${Number(shown) >= f.min ? "at or above" : "below"} ${f.caseText}'s target of ${f.min}×; ${f.caseText} reaches ${formatRatio(measured.ratios[f.floor])}× that floor.`,
       );
     }
   }

@@ -70,8 +70,10 @@ describe("bench summary", () => {
     // No 9-region PUT at 64 KiB: no line for that size.
     // No hot-key case nor its floor was measured: only the PUT's floor, and only at 100 B.
     expect(floorLines(summarizeCases(cases, samples))).toEqual([
-      "Floor of a replicated write (a durable write handed on by one RPC) at 100 B: 0.70× one Durable Object RPC, above the 9-region PUT's target of 0.5×; the 9-region PUT reaches 0.20× that floor.",
+      "Floor of a replicated write (a durable write handed on by one RPC) at 100 B: 0.70× one Durable Object RPC, at or above the 9-region PUT's target of 0.5×; the 9-region PUT reaches 0.20× that floor.",
     ]);
+    samples[1] = sample("object-handoff/small", 0, 499.6);
+    expect(floorLines(summarizeCases(cases, samples))[0]).toContain("0.50× one Durable Object RPC, at or above");
     samples[1] = sample("object-handoff/small", 0, 400);
     expect(floorLines(summarizeCases(cases, samples))[0]).toContain("0.40× one Durable Object RPC, below the 9-region PUT's target of 0.5×; the 9-region PUT reaches 0.35× that floor");
   });
