@@ -8,6 +8,13 @@ import type { ServedRead } from "./read-path";
 /** How often an isolate sends its tallies, at most. */
 const FLUSH_INTERVAL_MS = 1_000;
 
+/** A stats read waits this long at most for the sends of other requests, looking every few ms. */
+const SETTLE_LIMIT_MS = 2_000;
+const SETTLE_POLL_MS = 5;
+
+/** A send unfinished this long is taken as lost with its request. */
+const SEND_PRESUMED_LOST_MS = 10_000;
+
 /** Why a replica went on to the primary, from how it says it answered. */
 const PAST_NEAREST: Partial<Record<CacheOutcome, ShortfallReason>> = {
   miss: "miss",
@@ -23,7 +30,8 @@ const PAST_NEAREST: Partial<Record<CacheOutcome, ShortfallReason>> = {
 export class StatsRecorder {
   private tallies = new Map<Region, ReadTally>();
   private lastFlush = Date.now();
-  private readonly sending = new Set<Promise<void>>();
+  /** Sends on their way, by when they started. */
+  private readonly sending = new Map<Promise<void>, number>();
 
   /** Counts a read made from `region` (the caller's, whichever tier's region served it). */
   record(region: Region, read: ServedRead): void {
@@ -47,14 +55,30 @@ export class StatsRecorder {
     ).then(() => {
       this.sending.delete(sent);
     });
-    this.sending.add(sent);
+    this.sending.set(sent, Date.now());
     return sent;
   }
 
-  /** Sends what is left and waits for every send still on its way, so the stats objects hold every read counted here. */
+  /**
+   * Sends what is left and waits for every send still on its way, so the
+   * stats objects hold every read counted here. Sends other requests
+   * started are waited for by the clock, never awaited: a request that
+   * awaits another's promise is left hanging when that request ends first
+   * (the runtime cancels the continuation, and the request fails). A send
+   * unfinished after {@link SEND_PRESUMED_LOST_MS} (its request cancelled
+   * with it) is given up, and no caller waits more than {@link SETTLE_LIMIT_MS}.
+   */
   async settle(placement: Placement): Promise<void> {
-    this.flush(placement, true);
-    await Promise.all([...this.sending]);
+    const own = this.flush(placement, true);
+    if (own) await own;
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    while (this.othersOnTheirWay() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+  }
+
+  private othersOnTheirWay(): boolean {
+    const now = Date.now();
+    for (const [send, startedAt] of this.sending) if (now - startedAt > SEND_PRESUMED_LOST_MS) this.sending.delete(send);
+    return this.sending.size > 0;
   }
 }
 
