@@ -102,14 +102,18 @@ export class TokenTable {
   }
 }
 
-const tables = new WeakMap<object, Promise<TokenTable>>();
+const tables = new WeakMap<object, TokenTable>();
 
-/** The token table of `env`, parsed once per isolate. */
-export function tokenTableFor(env: { GEOCACHE_TOKENS?: string }): Promise<TokenTable> {
-  let table = tables.get(env);
-  if (!table) {
-    table = TokenTable.parse(env.GEOCACHE_TOKENS);
-    tables.set(env, table);
-  }
+/**
+ * The token table of `env`, kept once parsed. The table is kept, not the
+ * promise of it: requests that arrive while it is being parsed parse their
+ * own, since a request awaiting another's promise fails when that request
+ * is cancelled first.
+ */
+export async function tokenTableFor(env: { GEOCACHE_TOKENS?: string }): Promise<TokenTable> {
+  const known = tables.get(env);
+  if (known) return known;
+  const table = await TokenTable.parse(env.GEOCACHE_TOKENS);
+  tables.set(env, table);
   return table;
 }
