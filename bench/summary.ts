@@ -28,6 +28,8 @@ export interface CaseInfo {
   kind: CaseKind;
   label: string;
   size: ValueSize | null;
+  /** The worker that served the case (a baseline, or one of geocache's settings). */
+  worker?: string;
 }
 
 export interface CaseSummary extends CaseInfo {
@@ -106,8 +108,14 @@ export function summarizeCases(cases: readonly CaseInfo[], samples: readonly Cas
       const paired = own.filter((s) => theirs.has(s.round)).map((s) => s.throughput / theirs.get(s.round)!);
       if (paired.length) ratios[baseline] = median(paired);
     }
+    // The case's own fields only: its request (a 64 KiB body among them) is not a result.
+    const { id, kind, label, size, worker } = info;
     const summary: CaseSummary = {
-      ...info,
+      id,
+      kind,
+      label,
+      size,
+      ...(worker === undefined ? {} : { worker }),
       rounds: own.length,
       throughput: median(own.map((s) => s.throughput)),
       p50: median(own.map((s) => s.p50)),

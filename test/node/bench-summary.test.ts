@@ -38,6 +38,14 @@ describe("bench summary", () => {
     expect(strongSmall!.ratios.bare).toBeUndefined();
   });
 
+  it("keeps of a case its own fields only, not its request", () => {
+    const withRequest = { ...info("object-write/large", "object-write", "large"), worker: "object-write", request: { method: "PUT", body: new Uint8Array(65_536) } };
+    const [summary] = summarizeCases([withRequest], [sample("object-write/large", 0, 100)]);
+    expect(summary!.worker).toBe("object-write");
+    expect(Object.keys(summary!)).not.toContain("request");
+    expect(JSON.stringify(summary).length).toBeLessThan(1_000);
+  });
+
   it("compares a case without a size with the small baselines, and adds up the tiers that served", () => {
     const cases = [info("bare/small", "bare"), info("incr", "incr", null), info("eventual-edge/small", "eventual-edge")];
     const samples = [
