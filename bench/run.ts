@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: geocache's reads and writes against five baselines, in
+ * `npm run bench`: geocache's reads and writes against eight baselines, in
  * one run, in the same runtime, on 127.0.0.1.
  *
- *   npx tsx bench/run.ts            # the full run (about 8 minutes on 2 cores)
+ *   npx tsx bench/run.ts            # the full run (about 9 minutes on 2 cores)
  *   npx tsx bench/run.ts --quick    # a smoke run (about a minute)
  *   options: --rounds N  --duration MS  --warmup MS  --connections N  --only TEXT  --out FILE
  *            --no-under-writes  --no-memory
