@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
+import { shardOf } from "../../../durable-objects/topology";
+import { STORED_VALUE_SCHEMA, writeNewVersion } from "../stored-value";
 import { sizeOf } from "../values";
 
 interface Env {
@@ -7,15 +9,8 @@ interface Env {
   NEXT_HOLDER: DurableObjectNamespace<NextHolder>;
 }
 
-/** Holders the stores hand their records to, as geocache's primaries spread over a region's replica shards. */
+/** Holders the stores hand their records to (a name always to the same one), as geocache's primaries spread over a region's replica shards. */
 const HOLDERS = 4;
-
-/** A name's holder, the same for every write of it. */
-function holderOf(name: string): number {
-  let sum = 0;
-  for (let i = 0; i < name.length; i++) sum += name.charCodeAt(i);
-  return sum % HOLDERS;
-}
 
 /**
  * Stores each value at a new version in SQLite, durably before it answers
@@ -25,18 +20,12 @@ function holderOf(name: string): number {
 export class ValueStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS stored (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL)");
+    ctx.storage.sql.exec(STORED_VALUE_SCHEMA);
   }
 
   write(name: string, bytes: ArrayBuffer): number {
-    const version = this.ctx.storage.sql
-      .exec<{ version: number }>(
-        `INSERT INTO stored (id, version, bytes) VALUES (1, 1, ?)
-         ON CONFLICT (id) DO UPDATE SET version = version + 1, bytes = excluded.bytes RETURNING version`,
-        bytes,
-      )
-      .one().version;
-    const holder = this.env.NEXT_HOLDER.get(this.env.NEXT_HOLDER.idFromName(String(holderOf(name))));
+    const version = writeNewVersion(this.ctx.storage.sql, bytes);
+    const holder = this.env.NEXT_HOLDER.get(this.env.NEXT_HOLDER.idFromName(String(shardOf(name, HOLDERS))));
     this.ctx.waitUntil(holder.hold(name, version, bytes).catch(() => {}));
     return version;
   }

@@ -1,31 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
+import { STORED_VALUE_SCHEMA, writeNewVersion } from "../stored-value";
 import { sizeOf } from "../values";
 
 interface Env {
   VALUE_STORE: DurableObjectNamespace<ValueStore>;
 }
 
-/**
- * Stores each value it is sent in its SQLite storage, at a new version,
- * durably before it answers. The version makes every write change the row:
- * storage skips a commit that changes no page, so rewriting the same bytes
- * (as every request of the benchmark sends) would measure no write at all.
- */
+/** Stores each value it is sent in its SQLite storage, at a new version, durably before it answers. */
 export class ValueStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS stored (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL)");
+    ctx.storage.sql.exec(STORED_VALUE_SCHEMA);
   }
 
   write(bytes: ArrayBuffer): number {
-    return this.ctx.storage.sql
-      .exec<{ version: number }>(
-        `INSERT INTO stored (id, version, bytes) VALUES (1, 1, ?)
-         ON CONFLICT (id) DO UPDATE SET version = version + 1, bytes = excluded.bytes RETURNING version`,
-        bytes,
-      )
-      .one().version;
+    return writeNewVersion(this.ctx.storage.sql, bytes);
   }
 }
 
