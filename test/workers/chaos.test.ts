@@ -4,7 +4,7 @@ import { check } from "../support/linearizability/checker";
 import { HistoryRecorder } from "../support/linearizability/history";
 import { chaosModel, runOperation, versionSeen, type ChaosInput, type ChaosOutput } from "./chaos-operations";
 import { FAULT_KINDS, Nemesis, replicateAll } from "./chaos-nemesis";
-import { ackedVersions, faultsOf, instantNetwork, seededRandom } from "./fault-helpers";
+import { ackedVersions, faultsOf, instantNetwork, seededRandom, storedAlarm } from "./fault-helpers";
 import { heldVersions, placement, text, uniqueRef } from "./helpers";
 
 /**
@@ -39,7 +39,8 @@ const REQUEST_TIMEOUT_MS = 5_000;
  * which keeps the linearizability search narrow.
  */
 const WRITE_ATTEMPTS = 12;
-const CONVERGE_BUDGET_MS = 20_000;
+/** Two full backoffs (each at most `REPLICATION_BACKOFF.capMs`, 10 s) and the passes between them, on a loaded machine. */
+const CONVERGE_BUDGET_MS = 30_000;
 const CHECK_BUDGET_MS = 15_000;
 /** Unknown outcomes (writes cut off by an abort) make the search wide; this many steps take about 15 s. */
 const CHECK_MAX_STEPS = 60_000_000;
@@ -108,11 +109,15 @@ describe("chaos", () => {
       const convergeStarted = performance.now();
       let converged = false;
       while (!converged && performance.now() - convergeStarted < CONVERGE_BUDGET_MS) {
+        // A request to each key, as the next user's would: it re-arms an alarm the nemesis deleted after the key's last operation.
+        await Promise.all(refs.map((ref) => placement.primary(ref).read(ref)));
         await replicateAll(refs);
         converged = (await Promise.all(refs.map((ref) => convergedEverywhere(ref, nemesis.wiped)))).every(Boolean);
         if (!converged) await sleep(50);
       }
       const convergeMs = performance.now() - convergeStarted;
+      // Taken now: the final reads below re-arm alarms.
+      const unconverged = converged ? [] : await Promise.all(refs.map(replicationState));
       const copiesMissing = (await Promise.all(refs.map(heldVersions))).flat().filter((v) => v === null).length;
       // Every replica serves the latest version: a copy it holds, or one it reads from the primary for a copy it lost.
       const servedStale: string[] = [];
@@ -160,6 +165,7 @@ describe("chaos", () => {
           `${converged ? `converged in all ${regions.length} regions in ${convergeMs.toFixed(0)} ms (${copiesMissing} copies lost with replica storage, read from the primary when next read)` : `NOT converged after ${convergeMs.toFixed(0)} ms`}; ` +
           `linearizability ${result.verdict} (${result.violations.length} violations, ${result.steps} steps, ${result.elapsedMs.toFixed(0)} ms)`,
       );
+      for (const state of unconverged) console.log(state);
       for (const violation of result.violations) console.log(violation.message);
       for (const op of lost) console.log(`lost: ${chaosModel.describeOperation(op.input, op.output)} on ${op.key}, final ${JSON.stringify(finals.get(op.key))}`);
 
@@ -177,7 +183,7 @@ describe("chaos", () => {
       expect(nemesis.reattached.afterAbort, "primaries restarted by an abort and re-attached").toBeGreaterThan(0);
       expect(nemesis.reattached.atStep, "primaries found running without the network at a step's start").toBe(0);
     },
-    60_000,
+    90_000,
   );
 });
 
@@ -209,6 +215,14 @@ async function convergedEverywhere(ref: KeyRef, wiped: ReadonlySet<string>): Pro
   const [held, acked] = await Promise.all([heldVersions(ref), ackedVersions(ref)]);
   const lostCopy = (i: number) => wiped.has(`${placement.regions[i]} ${placement.replica(placement.regions[i]!, ref).id.toString()}`);
   return held.every((v, i) => v === version || (v === null && lostCopy(i))) && acked.every((v) => v === version);
+}
+
+/** A key's replication as the primary and replicas see it, region by region: for a run that did not converge. */
+async function replicationState(ref: KeyRef): Promise<string> {
+  const [status, held, alarm] = await Promise.all([placement.primary(ref).replicationStatus(), heldVersions(ref), storedAlarm(placement.primary(ref))]);
+  const regions = status.regions.map(({ region, ackedVersion, failures }, i) => `${region} held v${held[i]} acked v${ackedVersion} failures ${failures}`);
+  const armed = alarm === null ? "no alarm" : `alarm in ${alarm - Date.now()} ms`;
+  return `${ref.key}: latest v${status.version}, ${armed}; ${regions.join("; ")}`;
 }
 
 /** What each region's replica serves for the key now: the versions, in `placement.regions` order. */
