@@ -4,6 +4,7 @@ import { CONSISTENCY_MODES, type Consistency } from "./consistency";
 import { EdgeCache } from "./edge-cache";
 import { IsolateCache } from "../durable-objects/isolate-cache";
 import { DataCenterRegions } from "./nearest-region";
+import { ApiError } from "./errors";
 
 /** The largest value the API accepts, whatever `MAX_VALUE_BYTES` says: 1 MiB. */
 export const VALUE_LIMIT_BYTES = 1_048_576;
@@ -37,18 +38,32 @@ function wholeSetting(name: string, raw: string | undefined, fallback: number, m
 
 /**
  * Reads the worker's settings from its vars. A setting that does not parse
- * throws, so a misconfigured deployment fails on its first request with a
- * message naming the setting, rather than serving with a silent default.
+ * fails every request that needs the settings with 500 `misconfigured`,
+ * naming the setting, rather than serving with a silent default; the
+ * settings are parsed again on the next request, so a fixed deployment
+ * needs no restart of an isolate.
  */
 export function settingsFor(env: Env): Settings {
   let settings = cache.get(env);
   if (settings) return settings;
+  try {
+    settings = parseSettings(env);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`settings misconfigured: ${reason}`);
+    throw new ApiError(500, "misconfigured", `the service's settings are invalid: ${reason}`, {}, error);
+  }
+  cache.set(env, settings);
+  return settings;
+}
+
+function parseSettings(env: Env): Settings {
   const defaultConsistency = (env.DEFAULT_CONSISTENCY || "eventual") as Consistency;
   if (!CONSISTENCY_MODES.includes(defaultConsistency) || defaultConsistency === "bounded") {
     throw new Error(`DEFAULT_CONSISTENCY must be strong, session or eventual, not "${env.DEFAULT_CONSISTENCY}"`);
   }
   const placement = placementFor(env);
-  settings = {
+  return {
     placement,
     nearest: new DataCenterRegions(placement.regions),
     defaultConsistency,
@@ -60,6 +75,4 @@ export function settingsFor(env: Env): Settings {
     ),
     network: networkFor(env),
   };
-  cache.set(env, settings);
-  return settings;
 }

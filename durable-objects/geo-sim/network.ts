@@ -111,11 +111,20 @@ export function networkFor(env: GeoSimEnv): SimulatedNetwork | null {
     } else {
       const jitter = env.GEO_SIM_JITTER === undefined ? 0.1 : Number(env.GEO_SIM_JITTER);
       if (!(jitter >= 0 && jitter <= 1)) throw new Error(`GEO_SIM_JITTER must be a fraction from 0 to 1, not "${env.GEO_SIM_JITTER}"`);
-      const matrix = env.GEO_SIM_MATRIX ? parseMatrix(env.GEO_SIM_MATRIX) : defaultMatrix();
+      const matrix = env.GEO_SIM_MATRIX ? matrixSetting(env.GEO_SIM_MATRIX) : defaultMatrix();
       const control = () => env.SIM_CONTROL.get(env.SIM_CONTROL.idFromName("faults"));
       network = new SimulatedNetwork(matrix, jitter, () => control().faults() as Promise<Faults>);
     }
     networks.set(env, network);
   }
   return network;
+}
+
+/** `GEO_SIM_MATRIX` parsed, or an error that names the setting. */
+function matrixSetting(json: string): LatencyMatrix {
+  try {
+    return parseMatrix(json);
+  } catch (error) {
+    throw new Error(`GEO_SIM_MATRIX is invalid: ${(error as Error).message}`, { cause: error });
+  }
 }
