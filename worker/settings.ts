@@ -39,9 +39,8 @@ function wholeSetting(name: string, raw: string | undefined, fallback: number, m
 /**
  * Reads the worker's settings from its vars. A setting that does not parse
  * fails every request that needs the settings with 500 `misconfigured`,
- * naming the setting, rather than serving with a silent default; the
- * settings are parsed again on the next request, so a fixed deployment
- * needs no restart of an isolate.
+ * naming the setting, rather than serving with a silent default. Only
+ * settings that parsed are kept, so every such request says why.
  */
 export function settingsFor(env: Env): Settings {
   let settings = cache.get(env);
