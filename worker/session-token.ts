@@ -63,8 +63,13 @@ export class SessionToken {
     return this.versions.get(fnv1a32(id)) ?? 0;
   }
 
-  /** Records that this session wrote or read `version` of an entry. */
+  /**
+   * Records that this session wrote or read `version` of an entry. Version 0
+   * (a key never written) constrains nothing, so it takes no place: reads of
+   * absent keys must not push the session's writes out.
+   */
   observe(id: string, version: number): void {
+    if (version <= 0) return;
     const hash = fnv1a32(id);
     const seen = Math.max(version, this.versions.get(hash) ?? 0);
     this.versions.delete(hash);

@@ -80,6 +80,23 @@ describe("read-your-writes sessions", () => {
     expect(later.headers.get("X-Version")).toBe("2");
   });
 
+  it("keeps a write in the session through an mget of 100 keys that were never written", async () => {
+    const ref = uniqueRef("session-absent");
+    await call(keyPath(ref.key), { method: "PUT", body: "v1", headers: { "X-Region": "weur" } });
+    await replicate(ref);
+    const put = await call(keyPath(ref.key), { method: "PUT", body: "v2", headers: { "X-Region": "weur" } });
+    const keys = Array.from({ length: 100 }, (_, i) => `${ref.key}-absent-${i}`);
+    const batch = await call("/v1/mget", {
+      method: "POST",
+      body: JSON.stringify({ keys }),
+      headers: { "Content-Type": "application/json", "X-Region": "oc", "X-Session": put.headers.get("X-Session")! },
+    });
+    expect(batch.status).toBe(200);
+    const read = await call(keyPath(ref.key), { headers: { "X-Region": "oc", "X-Session": batch.headers.get("X-Session")! } });
+    expect(headersOf(read, "X-Consistency", "X-Version")).toEqual({ "X-Consistency": "session", "X-Version": "2" });
+    expect(await read.text()).toBe("v2");
+  });
+
   it("serves X-Min-Version, and opts out of the session when eventual is named", async () => {
     const ref = uniqueRef("min-version");
     await putText(ref, "a");

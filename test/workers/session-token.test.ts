@@ -34,6 +34,15 @@ describe("SessionToken", () => {
     expect(SessionToken.parse(session.toString()).minVersion("default/old")).toBe(2);
   });
 
+  it("gives no place to a key read before it was ever written (version 0), so such reads never push out a write", () => {
+    const session = new SessionToken();
+    session.observe("default/written", 5);
+    for (let i = 0; i < 10 * SESSION_CAPACITY; i++) session.observe(`default/absent-${i}`, 0);
+    const copy = SessionToken.parse(session.toString());
+    expect(copy.size).toBe(1);
+    expect(copy.minVersion("default/written")).toBe(5);
+  });
+
   it("rejects tokens that are not its own format", () => {
     // "AQ" is an empty session; a format byte of 0 or 2, a truncated entry, or foreign characters are not tokens.
     expect(SessionToken.parse(new SessionToken().toString()).size).toBe(0);
