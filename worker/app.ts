@@ -3,6 +3,7 @@ import { DASHBOARD_HTML } from "./dashboard-page";
 import { handleError, handleNotFound, methodNotAllowed } from "./errors";
 import { authenticate, refuseTokenInUrl, type AuthVariables } from "./middleware/auth";
 import { allowCrossOrigin } from "./middleware/cors";
+import { noStore } from "./middleware/no-store";
 import { rateLimit } from "./middleware/rate-limit";
 import { regionResolver, type RegionVariables } from "./middleware/region";
 import { sessionTracker, type SessionVariables } from "./middleware/session";
@@ -37,6 +38,7 @@ const RATE_LIMIT_PERIOD_SECONDS = 10;
 // First of all, on every path (the health check, preflights and the dashboard's page too).
 app.use("*", refuseTokenInUrl());
 app.use("/v1/*", allowCrossOrigin({ exposeHeaders: EXPOSED_HEADERS, maxAgeSeconds: 86_400 }));
+app.use("/v1/*", noStore());
 app.use("/v1/*", authenticate({ publicPaths: ["/v1/health"] }));
 app.use("/v1/*", rateLimit({ retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS }));
 app.use("/v1/*", regionResolver());

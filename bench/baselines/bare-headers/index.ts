@@ -13,7 +13,7 @@ const SESSION_TOKEN = session.toString();
  * The ceiling of any edge path whose answers say where they came from: the
  * bare worker's constant, with the headers every geocache read answer
  * carries (version, tier, region, mode, staleness, session token, commit
- * time), their values fixed. Set one by one, as any Hono handler sets them.
+ * time, `no-store`), their values fixed. Set one by one, as any Hono handler sets them.
  */
 const app = new Hono();
 app.get("/value/:size", (c) => {
@@ -26,6 +26,7 @@ app.get("/value/:size", (c) => {
   c.header("Age", "0");
   c.header("Last-Modified", "Wed, 02 Dec 2026 01:00:00 GMT");
   c.header("X-Session", SESSION_TOKEN);
+  c.header("Cache-Control", "no-store");
   c.header("Content-Type", "application/octet-stream");
   return c.body(values[sizeOf(c.req.param("size"))]);
 });
