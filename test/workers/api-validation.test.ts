@@ -140,6 +140,28 @@ describe("input validation: a clear JSON error, and nothing changed", () => {
     }
   });
 
+  it("takes an mget's bound from its body or its headers, whichever names bounded, and refuses bounded with neither", async () => {
+    const { key } = uniqueRef("mget-bounded");
+    await call(keyPath(key), { method: "PUT", body: "v1" });
+    const mget = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      call("/v1/mget", { method: "POST", headers, body: JSON.stringify({ keys: [key], ...body }) });
+    for (const answer of [
+      await mget({ maxStalenessMs: 100 }, { "X-Consistency": "bounded" }),
+      await mget({ consistency: "bounded" }, { "X-Max-Staleness": "100" }),
+      await mget({ consistency: "bounded", maxStalenessMs: 100 }),
+    ]) {
+      expect(answer.status).toBe(200);
+      const { results } = (await answer.json()) as { results: { status: number; consistency: string }[] };
+      expect(results.map(({ status, consistency }) => ({ status, consistency }))).toEqual([{ status: 200, consistency: "bounded" }]);
+    }
+    // The body names another mode: the header's bounded needs no bound then.
+    expect((await mget({ consistency: "strong" }, { "X-Consistency": "bounded" })).status).toBe(200);
+    for (const answer of [await mget({}, { "X-Consistency": "bounded" }), await mget({ consistency: "bounded" })]) {
+      const { error } = await expectError(answer, 400, "invalid_consistency");
+      expect(error.message).toContain("maxStalenessMs");
+    }
+  });
+
   it("applies minimum versions in mget to keys named like Object.prototype members", async () => {
     // Keys of their own tenant, so that these exact names meet no other test's writes.
     const admin = bearer("acmeAdmin");

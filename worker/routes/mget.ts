@@ -11,7 +11,7 @@ import { settingsFor } from "../settings";
 import { jsonBody } from "../validation/json-body";
 import { MAX_KEY_BYTES } from "../validation/key";
 import { wholeNumber } from "../validation/numbers";
-import { MAX_STALENESS_MS, MAX_WAIT_MS, readOptionsOf } from "../validation/read-options";
+import { MAX_STALENESS_MS, MAX_WAIT_MS, requestedReadOptions } from "../validation/read-options";
 
 /** The most keys one batch read may name. */
 export const MAX_BATCH_KEYS = 100;
@@ -44,7 +44,8 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
       throw new ApiError(400, "invalid_key", `every key must be a string of 1 to ${MAX_KEY_BYTES} bytes of UTF-8`);
     }
   }
-  const options = readOptionsOf(c);
+  // The body's fields override the headers' before a bounded read is checked for its bound, which either may give.
+  const options = requestedReadOptions(c);
   if (body.consistency !== undefined) {
     if (typeof body.consistency !== "string" || !isConsistency(body.consistency)) {
       throw new ApiError(400, "invalid_consistency", `"consistency" must be one of ${CONSISTENCY_MODES.join(", ")}`);
@@ -54,7 +55,7 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
   options.maxStalenessMs = optionalWhole(body, "maxStalenessMs", MAX_STALENESS_MS) ?? options.maxStalenessMs;
   options.maxWaitMs = optionalWhole(body, "maxWaitMs", MAX_WAIT_MS) ?? options.maxWaitMs;
   if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
-    throw new ApiError(400, "invalid_consistency", 'bounded reads need "maxStalenessMs"');
+    throw new ApiError(400, "invalid_consistency", 'bounded reads need "maxStalenessMs" (or X-Max-Staleness, or Cache-Control: max-age)');
   }
   // A Map, not an object: keys such as "constructor" or "__proto__" must not reach Object.prototype.
   const minVersions = new Map<string, number>();

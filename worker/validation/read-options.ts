@@ -45,12 +45,22 @@ function stalenessBound(c: Context): number | undefined {
  * happens later, per key.
  */
 export function readOptionsOf(c: Context): ReadOptions {
+  const options = requestedReadOptions(c);
+  if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
+    throw new ApiError(400, "invalid_consistency", "bounded reads need X-Max-Staleness (ms) or Cache-Control: max-age");
+  }
+  return options;
+}
+
+/**
+ * The read options the request's headers and query give, as
+ * {@link readOptionsOf} parses them, except that a bounded read may still
+ * lack its bound: a batch read can name it in its body.
+ */
+export function requestedReadOptions(c: Context): ReadOptions {
   const options: ReadOptions = { mode: namedMode(c) };
   const bound = stalenessBound(c);
   if (bound !== undefined) options.maxStalenessMs = bound;
-  if (options.mode === "bounded" && bound === undefined) {
-    throw new ApiError(400, "invalid_consistency", "bounded reads need X-Max-Staleness (ms) or Cache-Control: max-age");
-  }
   const minVersion = c.req.header("X-Min-Version");
   if (minVersion !== undefined) options.minVersion = wholeNumber("X-Min-Version", minVersion, 0, Number.MAX_SAFE_INTEGER);
   const maxWait = c.req.header("X-Max-Wait-Ms");
