@@ -42,6 +42,8 @@ interface CallOptions {
 /** A key's URL path: one percent-encoded segment. */
 function keyPath(key: string, suffix = ""): string {
   if (typeof key !== "string" || key === "") throw new TypeError("a key is a non-empty string");
+  // URLs drop these as path segments, encoded or not: the request would name another path.
+  if (key === "." || key === "..") throw new TypeError(`"${key}" is not a key: a URL path cannot carry it`);
   return `/v1/keys/${encodeURIComponent(key)}${suffix}`;
 }
 

@@ -100,6 +100,12 @@ describe("GeoCache operations against the worker", () => {
     expect(await cache.get(uniqueKey("missing"), { consistency: "strong", type: "stream" })).toBeNull();
     await expect(cache.set(uniqueKey("undefined"), undefined as never)).rejects.toThrow(TypeError);
     await expect(cache.get("")).rejects.toThrow(TypeError);
+    // A URL drops these as path segments: sent, they would name another path.
+    for (const key of [".", ".."]) {
+      await expect(cache.set(key, "v")).rejects.toThrow(/not a key/);
+      await expect(cache.get(key)).rejects.toThrow(TypeError);
+      await expect(cache.delete(key)).rejects.toThrow(TypeError);
+    }
   });
 
   it("deletes: true when the key existed, false when it did not", async () => {

@@ -19,7 +19,7 @@ const encoder = new TextEncoder();
  */
 export function parseKey(url: string): string {
   const raw = keySegment(url);
-  if (raw === "") throw new ApiError(400, "invalid_key", "the key is empty: use /v1/keys/{key}");
+  if (raw === "") throw new ApiError(400, "invalid_key", 'the key is empty: use /v1/keys/{key} (URLs drop "." and ".." as path segments, so neither is a key)');
   // A URL holds only ASCII: without a "%" the key is the segment itself, a byte per character.
   if (!raw.includes("%")) {
     if (raw.length > MAX_KEY_BYTES) throw new ApiError(400, "invalid_key", `the key is ${raw.length} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`);
