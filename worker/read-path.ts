@@ -49,15 +49,23 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
   if (edge.enabled) {
     const now = Date.now();
     const copy = await edge.match(region, ref, (candidate) => isLive(candidate, now) && shortfall(candidate, read.constraints, now) === null);
-    if (copy) return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: now - copy.confirmedAt };
+    if (copy) return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: stalenessOf(copy, now) };
   }
   await network?.roundTrip(region, region);
   const { record, cache } = await callObject(() => placement.replica(region, ref).read(ref, read.constraints, region), {
     idempotent: true,
   });
   if (edge.enabled && isLive(record, Date.now())) defer(edge.store(region, record));
-  const stalenessMs = Math.max(0, Date.now() - record.confirmedAt);
-  return { record, servedBy: "replica", region, mode: read.mode, stalenessMs, cache };
+  return { record, servedBy: "replica", region, mode: read.mode, stalenessMs: stalenessOf(record), cache };
+}
+
+/**
+ * How long before `now` the primary last vouched for a copy: never below 0,
+ * though the copy may have been vouched for by a primary whose clock runs a
+ * little ahead, or stored by another isolate after `now` was read.
+ */
+function stalenessOf(copy: ConfirmedRecord, now = Date.now()): number {
+  return Math.max(0, now - copy.confirmedAt);
 }
 
 /**
