@@ -56,11 +56,15 @@ export class HttpRequester implements Requester {
 
   constructor(options: HttpRequesterOptions) {
     this.baseUrl = new URL(options.url).href.replace(/\/+$/, "");
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    // Called on its own, never as this object's method: a runtime's fetch (window.fetch, a Worker's) refuses another `this`.
+    const given = options.fetch;
+    this.fetchFn = given ? (input, init) => given(input, init) : (input, init) => fetch(input, init);
     this.policy = retryPolicy(options.retry);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (options.token) this.defaultHeaders["Authorization"] = `Bearer ${options.token}`;
     if (options.region) this.defaultHeaders["X-Region"] = options.region;
+    // A token or region the runtime cannot send is a TypeError here, as a request's own headers are in `request`.
+    void new Headers(this.defaultHeaders);
     this.keepsSession = options.session !== false;
     this.token = typeof options.session === "string" && options.session !== "" ? options.session : undefined;
   }
@@ -83,6 +87,8 @@ export class HttpRequester implements Requester {
    * @example const response = await requester.request({ method: "GET", path: "/v1/regions", idempotent: true });
    */
   async request(request: RequesterRequest): Promise<Response> {
+    // A header value the runtime refuses (a line break, a character past Latin-1) is the caller's mistake: a TypeError now, not a network error retried.
+    void new Headers({ ...request.headers, ...(request.idempotencyKey === undefined ? {} : { "Idempotency-Key": request.idempotencyKey }) });
     const replayable = !(typeof ReadableStream !== "undefined" && request.body instanceof ReadableStream);
     const retries = request.idempotent || (request.idempotencyKey !== undefined && replayable) ? this.policy.retries : 0;
     for (let attempt = 0; ; attempt++) {

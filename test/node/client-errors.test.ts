@@ -123,3 +123,27 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     expect(error).toMatchObject({ status: 502, code: "unavailable", message: "HTTP 502" });
   });
 });
+
+describe("mistakes of the caller", () => {
+  it("a header value the runtime refuses is a TypeError at once: nothing sent, nothing retried", async () => {
+    const server = await startTestServer();
+    const cache = new GeoCache({ url: server.url });
+    await expect(cache.get("k", { region: "weur\r\nX-Evil: 1" })).rejects.toThrow(TypeError);
+    await expect(cache.set("k", "v", { idempotencyKey: "caf\u00e9\u2603" })).rejects.toThrow(TypeError);
+    await expect(cache.set("k", "v", { contentType: "text/plain\r\nX-Evil: 1" })).rejects.toThrow(TypeError);
+    expect(server.seen).toHaveLength(0);
+    expect(() => new GeoCache({ url: server.url, token: "tok\nen" })).toThrow(TypeError);
+  });
+
+  it("calls a fetch it was given on its own, not as the client's method, as a runtime's fetch needs", async () => {
+    const server = await startTestServer();
+    const thisSeen: unknown[] = [];
+    const fetchOfItsOwn = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      thisSeen.push(this);
+      return fetch(input, init);
+    };
+    const cache = new GeoCache({ url: server.url, fetch: fetchOfItsOwn });
+    expect((await cache.health()).status).toBe("ok");
+    expect(thisSeen).toEqual([undefined]);
+  });
+});
