@@ -42,18 +42,19 @@ export type OptionName = keyof typeof OPTIONS;
 export type OptionValues = { [name in OptionName]?: (typeof OPTIONS)[name]["type"] extends "boolean" ? boolean : string };
 
 /** The options every command takes. */
-export const GLOBAL_OPTIONS: readonly OptionName[] = ["url", "token", "consistency", "region", "json", "timeout", "help"];
+export const GLOBAL_OPTIONS: readonly OptionName[] = ["url", "token", "region", "json", "timeout", "help"];
 
 /** The commands, and the options each takes besides the global ones. */
 export const COMMAND_OPTIONS = {
-  get: ["max-staleness", "min-version", "max-wait"],
+  get: ["consistency", "max-staleness", "min-version", "max-wait"],
   set: ["file", "ttl", "content-type", "if-match", "if-none-match"],
   del: ["if-match"],
   incr: ["by"],
-  mget: ["max-staleness"],
+  mget: ["consistency", "max-staleness"],
   regions: [],
   health: [],
-  measure: WORKLOAD_OPTION_NAMES,
+  // --consistency only to be refused with a pointer to --modes.
+  measure: [...WORKLOAD_OPTION_NAMES, "consistency"],
 } as const satisfies Record<string, readonly OptionName[]>;
 
 export type Command = keyof typeof COMMAND_OPTIONS;
@@ -101,14 +102,21 @@ export function parseInvocation(argv: string[]): Invocation {
 export function numberOption(
   raw: string | undefined,
   name: string,
-  rules: { integer?: boolean; min?: number } = {},
+  rules: { integer?: boolean; min?: number; max?: number; above?: number } = {},
 ): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   const fits = raw.trim() !== "" && Number.isFinite(value) && (!rules.integer || Number.isSafeInteger(value));
-  if (!fits || (rules.min !== undefined && value < rules.min)) {
+  const inRange =
+    (rules.min === undefined || value >= rules.min) && (rules.max === undefined || value <= rules.max) && (rules.above === undefined || value > rules.above);
+  if (!fits || !inRange) {
     const kind = rules.integer ? "an integer" : "a number";
-    throw new UsageError(`${name} must be ${kind}${rules.min !== undefined ? ` of at least ${rules.min}` : ""}, not "${raw}"`);
+    const bounds = [
+      rules.min !== undefined ? `at least ${rules.min}` : "",
+      rules.above !== undefined ? `above ${rules.above}` : "",
+      rules.max !== undefined ? `at most ${rules.max}` : "",
+    ].filter(Boolean);
+    throw new UsageError(`${name} must be ${kind}${bounds.length ? ` ${bounds.join(" and ")}` : ""}, not "${raw}"`);
   }
   return value;
 }

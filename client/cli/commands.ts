@@ -50,15 +50,25 @@ function described(key: string, result: GetResult<Uint8Array>): Record<string, u
   return { key, ...jsonValue(value, result.contentType), ...meta };
 }
 
+/** The service's limits on what a command line may ask for (see the README's API). */
+const MAX_WAIT_MS = 5_000;
+const MAX_STALENESS_MS = 86_400_000;
+const MAX_TTL_SECONDS = 365 * 24 * 60 * 60;
+
+/** `--max-staleness`: whole milliseconds, up to a day. */
+function stalenessOption(raw: string | undefined): number | undefined {
+  return numberOption(raw, "--max-staleness", { integer: true, min: 0, max: MAX_STALENESS_MS });
+}
+
 async function get(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
   const [key] = argsOf(invocation, ["key"]);
   const { options } = invocation;
   const result = await client.get(key!, {
     type: "bytes",
     consistency: consistencyOf(invocation),
-    maxStalenessMs: numberOption(options["max-staleness"], "--max-staleness", { min: 0 }),
+    maxStalenessMs: stalenessOption(options["max-staleness"]),
     minVersion: numberOption(options["min-version"], "--min-version", { integer: true, min: 0 }),
-    maxWaitMs: numberOption(options["max-wait"], "--max-wait", { min: 0 }),
+    maxWaitMs: numberOption(options["max-wait"], "--max-wait", { integer: true, min: 0, max: MAX_WAIT_MS }),
   });
   if (result === null) throw new CommandFailure(`key "${key}" not found`);
   if (options.json) return printJson(io, described(key!, result));
@@ -70,15 +80,16 @@ async function set(client: GeoCache, invocation: Invocation, io: CliIo): Promise
   const [key, ...rest] = argsOf(invocation, ["key"], 2);
   const { options } = invocation;
   const { value, text } = await valueToSet(rest, options.file, io);
-  const ttlSeconds = numberOption(options.ttl, "--ttl", { min: 0 });
-  const { version } = await client.set(key!, value, {
+  const ttlSeconds = numberOption(options.ttl, "--ttl", { above: 0, max: MAX_TTL_SECONDS });
+  const written = await client.set(key!, value, {
     contentType: options["content-type"] ?? (text ? "text/plain; charset=utf-8" : "application/octet-stream"),
-    ttlMs: ttlSeconds === undefined ? undefined : Math.round(ttlSeconds * 1000),
+    // The service counts whole milliseconds, at least one.
+    ttlMs: ttlSeconds === undefined ? undefined : Math.ceil(ttlSeconds * 1000),
     ifMatch: numberOption(options["if-match"], "--if-match", { integer: true, min: 0 }),
     ifNoneMatch: options["if-none-match"] ? "*" : undefined,
   });
-  if (options.json) printJson(io, { key, version });
-  else io.stdout(`${version}\n`);
+  if (options.json) printJson(io, { key, ...written });
+  else io.stdout(`${written.version}\n`);
 }
 
 async function del(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
@@ -103,7 +114,7 @@ async function mget(client: GeoCache, invocation: Invocation, io: CliIo): Promis
   const results = await client.mget<Uint8Array>(keys, {
     type: "bytes",
     consistency: consistencyOf(invocation),
-    maxStalenessMs: numberOption(invocation.options["max-staleness"], "--max-staleness", { min: 0 }),
+    maxStalenessMs: stalenessOption(invocation.options["max-staleness"]),
   });
   if (invocation.options.json) {
     return printJson(io, results.map((result, i) => (result ? described(keys[i]!, result) : { key: keys[i], value: null })));

@@ -6,7 +6,6 @@ export const TARGET_HELP = `  --url <url>            the service (default: $GEOC
 
 const GLOBAL = `Options for every command:
 ${TARGET_HELP}
-  --consistency <mode>   strong | eventual | bounded | session
   --region <region>      the region to be served from (sent as X-Region)
   --timeout <ms>         how long one attempt may take (default 10000)
   --json                 print the whole answer as JSON
@@ -19,6 +18,7 @@ const COMMANDS: Record<Exclude<Command, "measure">, string> = {
 Prints the key's value (its bytes, as stored); with --json, the value and
 where it came from. A missing key exits with status 1.
 
+  --consistency <mode>   strong | eventual | bounded | session
   --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
   --min-version <n>      serve at least this version
   --max-wait <ms>        how long the service may wait for --min-version`,
@@ -49,6 +49,7 @@ the result. A negative amount goes after "--" or as --by=-5.
 Prints one line per key: the key, a tab, and its value ("(nil)" when it
 does not exist); with --json, every result.
 
+  --consistency <mode>   strong | eventual | bounded | session
   --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable`,
   regions: `Usage: geocache regions [options]
 

@@ -64,15 +64,22 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await COMMANDS[invocation.command](clientFor(invocation, io), invocation, io);
     return 0;
   } catch (error) {
+    const prefix = `geocache${command ? ` ${command}` : ""}`;
     if (error instanceof UsageError) {
       const name = error.command ?? command;
       io.stderr(`geocache${name ? ` ${name}` : ""}: ${error.message} (see "geocache${name ? ` ${name}` : ""} --help")\n`);
       return 2;
     }
     if (error instanceof CommandFailure || error instanceof GeoCacheError) {
-      io.stderr(`geocache${command ? ` ${command}` : ""}: ${describe(error)}\n`);
+      io.stderr(`${prefix}: ${describe(error)}\n`);
       return 1;
     }
-    throw error;
+    // The client refuses arguments it cannot send (a key that is no key, a value it cannot store) with a TypeError.
+    if (error instanceof TypeError || error instanceof RangeError) {
+      io.stderr(`${prefix}: ${error.message} (see "${prefix} --help")\n`);
+      return 2;
+    }
+    io.stderr(`${prefix}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
 }

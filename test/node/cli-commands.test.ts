@@ -56,7 +56,7 @@ describe("geocache commands against the worker", () => {
     expect(Buffer.from(described["value"] as string, "base64").equals(bytes)).toBe(true);
 
     const piped = await runCli(["set", key, "--content-type", "application/json", "--json"], { input: '{"piped":true}' });
-    expect(json(piped.stdout)).toEqual({ key, version: 2 });
+    expect(json(piped.stdout)).toEqual({ key, version: 2, expiresAt: null });
     expect(json((await runCli(["get", key, "--json", "--consistency", "strong"])).stdout)).toMatchObject({ value: { piped: true } });
   });
 
@@ -96,10 +96,14 @@ describe("geocache commands against the worker", () => {
     expect(refused.stderr).toBe("geocache set: precondition failed: the key is at version 1\n");
 
     const key = uniqueKey("cli-ttl");
-    expect((await runCli(["set", key, "brief", "--ttl", "2"])).code).toBe(0);
+    const written = await runCli(["set", key, "brief", "--ttl", "2", "--json"]);
+    expect(written.code).toBe(0);
+    const { expiresAt } = json(written.stdout) as { expiresAt: number };
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 2_000);
     const described = json((await runCli(["get", key, "--json", "--min-version", "1", "--max-wait", "100"])).stdout);
     expect(described).toMatchObject({ value: "brief", version: 1 });
-    expect(described["expiresAt"]).toBeGreaterThan(Date.now());
+    expect(described["expiresAt"]).toBe(expiresAt);
     await sleep((described["expiresAt"] as number) - Date.now() + 100);
     expect((await runCli(["get", key, "--consistency", "strong"])).code).toBe(1);
   });

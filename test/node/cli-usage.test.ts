@@ -19,7 +19,8 @@ describe("geocache --help", () => {
     for (const [i, run] of runs.entries()) {
       expect(run.code).toBe(0);
       expect(run.stdout.toString()).toMatch(new RegExp(`^Usage: geocache ${COMMANDS[i]}\\b`));
-      expect(run.stdout.toString()).toContain("--consistency <mode>");
+      // Only the commands that read take a read mode.
+      expect(run.stdout.toString().includes("--consistency <mode>"), COMMANDS[i]).toBe(["get", "mget"].includes(COMMANDS[i]!));
     }
     const overview = await runCli(["--help"]);
     expect(overview.code).toBe(0);
@@ -42,7 +43,13 @@ describe("mistakes: one line on stderr, status 2", () => {
     [["get"], /^geocache get: missing <key>/],
     [["get", "a", "b"], /^geocache get: unexpected argument "b"/],
     [["get", "k", "--consistency", "weird"], /--consistency must be one of strong, eventual, bounded, session/],
-    [["set", "k", "v", "--ttl", "soon"], /^geocache set: --ttl must be a number of at least 0, not "soon"/],
+    [["set", "k", "v", "--ttl", "soon"], /^geocache set: --ttl must be a number above 0 and at most 31536000, not "soon"/],
+    [["set", "k", "v", "--ttl", "0"], /^geocache set: --ttl must be a number above 0/],
+    [["set", "k", "v", "--consistency", "strong"], /^geocache set: does not take --consistency/],
+    [["get", "k", "--max-wait", "10000"], /^geocache get: --max-wait must be an integer at least 0 and at most 5000, not "10000"/],
+    [["get", "k", "--max-staleness", "1.5"], /^geocache get: --max-staleness must be an integer/],
+    [["get", "."], /^geocache get: "\." is not a key: a URL path cannot carry it/],
+    [["set", "..", "v"], /^geocache set: "\.\." is not a key/],
     [["set", "k", "v", "--file", "/nonexistent"], /^geocache set: give the value as an argument or --file, not both/],
     [["set", "k", "--file", "/nonexistent/value"], /^geocache set: cannot read --file \/nonexistent\/value: ENOENT/],
     [["incr", "k", "1.5"], /^geocache incr: the amount must be an integer/],
