@@ -67,7 +67,7 @@ export interface ServiceStats {
 export interface ApiOptions {
   /** Sent as `Authorization: Bearer <token>` with every request. */
   token?: string | undefined;
-  /** Every request gives up after this long, so that a measurement always ends (default 15 s). */
+  /** Every request gives up after this long, so that a measurement always ends (default 15 s; 0 for no limit). */
   timeoutMs?: number | undefined;
 }
 
@@ -88,6 +88,11 @@ export class GeocacheApi {
   ) {
     this.headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
     this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /** A request's signal: its time limit, or none when `timeoutMs` is 0 (as everywhere in the client and CLI). */
+  private attemptSignal(): AbortSignal | undefined {
+    return this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined;
   }
 
   /** The configured regions (`GET /v1/regions`). */
@@ -125,7 +130,7 @@ export class GeocacheApi {
         method: "PUT",
         body: value,
         headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: this.attemptSignal(),
       });
       const body = await answer.text();
       const endedAt = performance.now();
@@ -147,7 +152,7 @@ export class GeocacheApi {
     }
     const startedAt = performance.now();
     try {
-      const answer = await fetch(this.keyUrl(key), { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      const answer = await fetch(this.keyUrl(key), { headers, signal: this.attemptSignal() });
       await answer.arrayBuffer();
       const endedAt = performance.now();
       const version = answer.headers.get("X-Version");
@@ -168,7 +173,7 @@ export class GeocacheApi {
   }
 
   private get(path: string): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
+    return fetch(`${this.baseUrl}${path}`, { headers: this.headers, signal: this.attemptSignal() });
   }
 
   private keyUrl(key: string): string {

@@ -93,7 +93,8 @@ describe("geocache measure", () => {
     expect(new Set(authorizations)).toEqual(new Set(["Bearer from-env"]));
 
     const flag = await tokenRecorder();
-    const again = await runCli(["measure", "--url", flag.server.url, "--token", "from-flag", "--out", out, "--duration", "0.2", "--rate", "10", "--regions", "weur"], {
+    // --timeout 0 is no limit here too, as everywhere in the CLI.
+    const again = await runCli(["measure", "--url", flag.server.url, "--token", "from-flag", "--timeout", "0", "--out", out, "--duration", "0.2", "--rate", "10", "--regions", "weur"], {
       env: { GEOCACHE_TOKEN: "from-env" },
     });
     expect(again.code).toBe(0);
