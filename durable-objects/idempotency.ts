@@ -21,7 +21,8 @@ type IdempotencyRow = { kind: string; outcome: string };
 /**
  * The answers a primary gave to writes that carried an `Idempotency-Key`, so
  * that a retry of the same write gets the same answer and changes nothing.
- * Kept for 24 hours, and the newest 1,000 whatever their age.
+ * Kept for 24 hours, and the newest 1,000 whatever their age, but never
+ * more than 10,000: a key written faster than that in a day forgets sooner.
  */
 export class IdempotencyLog {
   constructor(private readonly sql: SqlStorage) {}

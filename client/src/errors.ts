@@ -79,10 +79,11 @@ export class ForbiddenError extends GeoCacheError {
 }
 
 /**
- * 404: no such key. `get` answers `null` instead of throwing it; `delete`
- * throws it only when it was given `ifMatch`.
+ * 404: no such key, or no such path. `get` answers `null` and `delete`
+ * `false` instead of throwing it for a missing key (a conditional delete of
+ * one fails its condition instead: {@link PreconditionFailedError}).
  *
- * @example await cache.delete("gone", { ifMatch: 3 }).catch((e) => e instanceof NotFoundError); // true
+ * @example await cache.health().catch((e) => e instanceof NotFoundError); // a URL that is no geocache
  */
 export class NotFoundError extends GeoCacheError {
   constructor(message: string, options: GeoCacheErrorOptions = {}) {

@@ -109,7 +109,7 @@ export interface SetResult {
  * @example await cache.delete("k", { ifMatch: 4 });
  */
 export interface DeleteOptions {
-  /** Delete only if the key is at this version now; a missing key then throws `NotFoundError` or `PreconditionFailedError`. */
+  /** Delete only if the key is at this version now; a missing key then fails the condition: `PreconditionFailedError`. */
   ifMatch?: number;
   /** The delete's `Idempotency-Key`; a fresh one per call by default. */
   idempotencyKey?: string;
