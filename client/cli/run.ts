@@ -64,10 +64,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await COMMANDS[invocation.command](clientFor(invocation, io), invocation, io);
     return 0;
   } catch (error) {
-    const prefix = `geocache${command ? ` ${command}` : ""}`;
+    const prefix = commandName(command);
     if (error instanceof UsageError) {
-      const name = error.command ?? command;
-      io.stderr(`geocache${name ? ` ${name}` : ""}: ${error.message} (see "geocache${name ? ` ${name}` : ""} --help")\n`);
+      const name = commandName(error.command ?? command);
+      io.stderr(`${name}: ${error.message} (see "${name} --help")\n`);
       return 2;
     }
     if (error instanceof CommandFailure || error instanceof GeoCacheError) {
@@ -82,4 +82,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${prefix}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** How errors name the command: `geocache get`, or `geocache` alone. */
+function commandName(command: string | undefined): string {
+  return `geocache${command ? ` ${command}` : ""}`;
 }

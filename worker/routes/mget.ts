@@ -11,7 +11,7 @@ import { settingsFor } from "../settings";
 import { jsonBody } from "../validation/json-body";
 import { MAX_KEY_BYTES } from "../validation/key";
 import { wholeNumber } from "../validation/numbers";
-import { MAX_STALENESS_MS, MAX_WAIT_MS, requestedReadOptions } from "../validation/read-options";
+import { MAX_STALENESS_MS, MAX_WAIT_MS, requestedReadOptions, requireBound } from "../validation/read-options";
 
 /** The most keys one batch read may name. */
 export const MAX_BATCH_KEYS = 100;
@@ -54,9 +54,7 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
   }
   options.maxStalenessMs = optionalWhole(body, "maxStalenessMs", MAX_STALENESS_MS) ?? options.maxStalenessMs;
   options.maxWaitMs = optionalWhole(body, "maxWaitMs", MAX_WAIT_MS) ?? options.maxWaitMs;
-  if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
-    throw new ApiError(400, "invalid_consistency", 'bounded reads need "maxStalenessMs" (or X-Max-Staleness, or Cache-Control: max-age)');
-  }
+  requireBound(options, '"maxStalenessMs" (or X-Max-Staleness, or Cache-Control: max-age)');
   // A Map, not an object: keys such as "constructor" or "__proto__" must not reach Object.prototype.
   const minVersions = new Map<string, number>();
   const given = body.minVersions ?? {};

@@ -45,9 +45,13 @@ function stalenessBound(c: Context): number | undefined {
  * happens later, per key.
  */
 export function readOptionsOf(c: Context): ReadOptions {
-  const options = requestedReadOptions(c);
+  return requireBound(requestedReadOptions(c), "X-Max-Staleness (ms) or Cache-Control: max-age");
+}
+
+/** `options`, unless they are bounded without a bound: then a 400 saying how to give one (`ways`). */
+export function requireBound(options: ReadOptions, ways: string): ReadOptions {
   if (options.mode === "bounded" && options.maxStalenessMs === undefined) {
-    throw new ApiError(400, "invalid_consistency", "bounded reads need X-Max-Staleness (ms) or Cache-Control: max-age");
+    throw new ApiError(400, "invalid_consistency", `bounded reads need ${ways}`);
   }
   return options;
 }
