@@ -97,7 +97,7 @@ describe("geocache measure", () => {
     const again = await runCli(["measure", "--url", flag.server.url, "--token", "from-flag", "--timeout", "0", "--out", out, "--duration", "0.2", "--rate", "10", "--regions", "weur"], {
       env: { GEOCACHE_TOKEN: "from-env" },
     });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(new Set(flag.authorizations)).toEqual(new Set(["Bearer from-flag"]));
   }, 30_000);
 
