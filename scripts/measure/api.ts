@@ -2,6 +2,7 @@
  * The few geocache requests a measurement makes, timed on one monotonic
  * clock (`performance.now()`), with what the answer says about its source.
  */
+import { retryAfterMs } from "../../client/src/retry";
 
 /** The read modes a measurement compares. */
 export const READ_MODES = ["strong", "bounded", "session", "eventual"] as const;
@@ -39,6 +40,18 @@ export interface ReadAnswer extends Timed {
 export interface WriteAnswer extends Timed {
   version: number | null;
   session: string | null;
+  /** A refusal's `code: message`, from its JSON error (null for a success, or an answer without one). */
+  error: string | null;
+  /** How long a refusal asked to wait before trying again (`Retry-After`), ms; null if it did not say. */
+  retryAfterMs: number | null;
+}
+
+/** What a write sends besides its value and region. */
+export interface WriteRequest {
+  /** Sent back as `X-Session`. */
+  session?: string | undefined;
+  /** Sent as `Idempotency-Key`, so that a write sent again is applied once. */
+  idempotencyKey?: string | undefined;
 }
 
 /** A latency summary as `/v1/stats` gives it (ms, read off fixed histogram buckets). */
@@ -121,9 +134,10 @@ export class GeocacheApi {
   }
 
   /** PUTs `value` to `key` as a caller in `region` would; a network failure answers status 0. */
-  async put(key: string, value: Uint8Array<ArrayBuffer>, region: string, session?: string): Promise<WriteAnswer> {
+  async put(key: string, value: Uint8Array<ArrayBuffer>, region: string, request: WriteRequest = {}): Promise<WriteAnswer> {
     const headers: Record<string, string> = { ...this.headers, "X-Region": region, "Content-Type": "application/octet-stream" };
-    if (session) headers["X-Session"] = session;
+    if (request.session) headers["X-Session"] = request.session;
+    if (request.idempotencyKey) headers["Idempotency-Key"] = request.idempotencyKey;
     const startedAt = performance.now();
     try {
       const answer = await fetch(this.keyUrl(key), {
@@ -135,9 +149,17 @@ export class GeocacheApi {
       const body = await answer.text();
       const endedAt = performance.now();
       const version = answer.status === 200 ? (JSON.parse(body) as { version: number }).version : null;
-      return { startedAt, endedAt, status: answer.status, version, session: answer.headers.get("X-Session") };
+      return {
+        startedAt,
+        endedAt,
+        status: answer.status,
+        version,
+        session: answer.headers.get("X-Session"),
+        error: answer.status === 200 ? null : errorOf(body),
+        retryAfterMs: retryAfterMs(answer.headers.get("Retry-After")),
+      };
     } catch {
-      return { startedAt, endedAt: performance.now(), status: 0, version: null, session: null };
+      return { startedAt, endedAt: performance.now(), status: 0, version: null, session: null, error: null, retryAfterMs: null };
     }
   }
 
@@ -178,5 +200,15 @@ export class GeocacheApi {
 
   private keyUrl(key: string): string {
     return `${this.baseUrl}/v1/keys/${encodeURIComponent(key)}`;
+  }
+}
+
+/** `code: message` of a JSON error answer, or null when the body is not one. */
+function errorOf(body: string): string | null {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    return typeof error?.code === "string" ? `${error.code}: ${String(error.message)}` : null;
+  } catch {
+    return null;
   }
 }

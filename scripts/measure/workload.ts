@@ -3,7 +3,7 @@
  * readers spread evenly over every region and read mode, a share of writes
  * followed by a visibility poll of every region.
  */
-import { READ_MODES, type GeocacheApi, type ReadMode } from "./api";
+import { READ_MODES, type GeocacheApi, type ReadMode, type WriteAnswer } from "./api";
 import { Recorder } from "./recorder";
 import { pollVisibility, type VisibilityPolling } from "./visibility";
 import { WriterPool } from "./writers";
@@ -87,14 +87,50 @@ export class SeedError extends Error {
 
   constructor(
     readonly key: string,
-    /** The answer's status; 0 when none came. */
+    /** The last answer's status; 0 when none came. */
     readonly status: number,
+    /** The last answer's `code: message`, if it gave one. */
+    readonly error: string | null,
+    readonly attempts: number,
   ) {
-    super(`the first write of ${key} answered ${status || "nothing"}`);
+    const tries = attempts > 1 ? `, ${attempts} times` : "";
+    super(`the first write of ${key} answered ${status || "nothing"}${error ? ` (${error})` : ""}${tries}`);
   }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A first write is sent this many times at most while its answers say to try again. */
+const SEED_ATTEMPTS = 4;
+/** The longest wait between them, whatever `Retry-After` asks, ms. */
+const SEED_RETRY_CAP_MS = 2000;
+
+/** No answer, or one that says the failure passes (429, 502–504): worth sending again. */
+function isPassing(status: number): boolean {
+  return status === 0 || status === 429 || (status >= 502 && status <= 504);
+}
+
+/**
+ * A key's first write, sent again while it fails in passing, as any client
+ * of a deployment would; one `Idempotency-Key` for all its attempts, so that
+ * an attempt whose answer was lost is applied once. The run's own writes are
+ * never sent again: they are what is measured, failures included.
+ */
+async function firstWrite(
+  api: GeocacheApi,
+  key: string,
+  value: Uint8Array<ArrayBuffer>,
+  region: string,
+  session?: string,
+): Promise<WriteAnswer & { version: number }> {
+  const idempotencyKey = crypto.randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const answer = await api.put(key, value, region, { session, idempotencyKey });
+    if (answer.status === 200 && answer.version !== null) return { ...answer, version: answer.version };
+    if (!isPassing(answer.status) || attempt === SEED_ATTEMPTS) throw new SeedError(key, answer.status, answer.error, attempt);
+    await sleep(Math.min(answer.retryAfterMs ?? 100 * 2 ** attempt, SEED_RETRY_CAP_MS));
+  }
+}
 
 /** Puts `items` in a random order, in place (Fisher–Yates). */
 function shuffle<T>(items: T[]): void {
@@ -133,8 +169,7 @@ export async function runWorkload(
     await Promise.all(
       keys.slice(i, i + 8).map(async (key, j) => {
         const writer = writers.acquire(homeOf(i + j));
-        const answer = await api.put(key, value, writer.region, writer.session);
-        if (answer.status !== 200 || answer.version === null) throw new SeedError(key, answer.status);
+        const answer = await firstWrite(api, key, value, writer.region, writer.session);
         recorder.acknowledge(key, answer.version, answer.endedAt);
         writers.release(writer, key, answer);
       }),
@@ -156,7 +191,7 @@ export async function runWorkload(
   const write = async () => {
     const i = Math.floor(Math.random() * keys.length);
     const writer = writers.acquire(homeOf(i));
-    const answer = await api.put(keys[i]!, value, writer.region, writer.session);
+    const answer = await api.put(keys[i]!, value, writer.region, { session: writer.session });
     recorder.recordWrite(keys[i]!, writer.region, answer);
     writers.release(writer, keys[i]!, answer);
     if (answer.status !== 200 || answer.version === null) return;

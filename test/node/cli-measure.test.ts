@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MeasureReport } from "../../scripts/measure/report";
 import { CLIENT_DIST } from "../../client/build/build-client";
-import { apiError, closeTestServers, runCli, startTestServer, workerUrl, type TestServer } from "./client-helpers";
+import { apiError, closeTestServers, runCli, startTestServer, workerUrl, type ServerAction, type TestServer } from "./client-helpers";
 
 // `geocache measure` from the built package, against the node project's
 // worker over real HTTP: a short, bounded workload (two regions, about two
@@ -147,8 +147,39 @@ it("says why a service that refuses the first writes cannot be measured, status 
   expect(run.code).toBe(1);
   expect(run.stdout.length).toBe(0);
   expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
-    /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 403 \(.*needs a token with the admin scope\)$/,
+    /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 403 \(insufficient_scope: .*\) \(.*needs a token with the admin scope\)$/,
   );
+  // A refusal is final: it is not sent again.
+  expect(refusing.seen.filter((request) => request.method === "PUT")).toHaveLength(1);
+});
+
+describe("a first write that fails in passing (no answer, 503)", () => {
+  const unavailable = apiError(503, "unavailable", {}, { "Retry-After": "0" });
+  const seedPuts = (server: TestServer) => server.seen.filter((request) => request.method === "PUT");
+
+  it("is sent again with the same Idempotency-Key, and the measurement goes on", async () => {
+    const failures: ServerAction[] = [{ drop: true }, unavailable];
+    const flaky = await startTestServer((request) => (request.method === "PUT" && failures.shift()) || { forward: true });
+    const out = join(scratch, "flaky");
+    const run = await runCli(["measure", "--url", flaky.url, "--out", out, "--keys", "1", "--regions", "weur", "--duration", "0.2", "--rate", "10"]);
+    expect(run.code, run.stderr).toBe(0);
+    const [first, ...again] = seedPuts(flaky).slice(0, 3);
+    expect(first?.headers["idempotency-key"]).toMatch(/^\S+$/);
+    expect(again.map((request) => [request.path, request.headers["idempotency-key"]])).toEqual([
+      [first!.path, first!.headers["idempotency-key"]],
+      [first!.path, first!.headers["idempotency-key"]],
+    ]);
+  });
+
+  it("stops the run after four attempts, saying what the last answer was", async () => {
+    const down = await startTestServer((request) => (request.method === "PUT" ? unavailable : { forward: true }));
+    const run = await runCli(["measure", "--url", down.url, "--keys", "1", "--regions", "weur"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 503 \(unavailable: unavailable \(from the test server\)\), 4 times$/,
+    );
+    expect(seedPuts(down)).toHaveLength(4);
+  });
 });
 
 it("is a bundle of its own, which the rest of the command does not load", async () => {

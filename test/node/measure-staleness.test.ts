@@ -8,7 +8,7 @@ import { cdf, distribution, extent, percentile } from "../../scripts/measure/sta
 // acknowledged; first on made-up timings, then over real HTTP, where the edge
 // tier serves an old copy after a write elsewhere.
 
-const write = (version: number, startedAt: number, endedAt: number): WriteAnswer => ({ startedAt, endedAt, status: 200, version, session: null });
+const write = (version: number, startedAt: number, endedAt: number): WriteAnswer => ({ startedAt, endedAt, status: 200, version, session: null, error: null, retryAfterMs: null });
 const read = (version: number, startedAt: number, servedBy = "replica"): ReadAnswer => ({
   startedAt,
   endedAt: startedAt + 5,
@@ -99,7 +99,7 @@ describe("over real HTTP", () => {
     }
     expect(cached).toMatchObject({ servedBy: "edge", version: 1, stale: false });
 
-    const second = await api.put(key, value, "weur", first.session ?? undefined);
+    const second = await api.put(key, value, "weur", { session: first.session ?? undefined });
     expect(recorder.recordWrite(key, "weur", second).version).toBe(2);
     const stale = recorder.recordRead(key, "oc", "eventual", await api.read(key, "oc", { mode: "eventual" }));
     expect(stale).toMatchObject({ servedBy: "edge", version: 1, expectedVersion: 2, stale: true, versionsBehind: 1 });
