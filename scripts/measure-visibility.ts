@@ -79,7 +79,7 @@ await Promise.all(
 samples.sort((a, b) => a - b);
 
 const machine = describeMachine();
-console.log(`target: ${values.url ?? `local worker (wrangler dev, storage in ${storageRoot()})`}`);
+console.log(`target: ${values.url ?? `local worker (Miniflare, storage in ${storageRoot()})`}`);
 console.log(`machine: ${machine}`);
 console.log(`regions: ${regions.length} (${regions.join(", ")}); writes: ${samples.length}; concurrency: ${concurrency}`);
 console.log(

@@ -40,7 +40,7 @@ export interface ReadAnswer extends Timed {
 export interface WriteAnswer extends Timed {
   version: number | null;
   session: string | null;
-  /** A refusal's `code: message`, from its JSON error (null for a success, or an answer without one). */
+  /** A refusal's `code: message` from its JSON error, or the start of a body that is not one (null for a success or an empty body). */
   error: string | null;
   /** How long a refusal asked to wait before trying again (`Retry-After`), ms; null if it did not say. */
   retryAfterMs: number | null;
@@ -203,12 +203,14 @@ export class GeocacheApi {
   }
 }
 
-/** `code: message` of a JSON error answer, or null when the body is not one. */
+/** `code: message` of a JSON error answer; else the body's first line, cut at 100 characters (a proxy's page); null for none. */
 function errorOf(body: string): string | null {
   try {
     const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    return typeof error?.code === "string" ? `${error.code}: ${String(error.message)}` : null;
+    if (typeof error?.code === "string") return `${error.code}: ${String(error.message)}`;
   } catch {
-    return null;
+    // Not JSON: said below as it came.
   }
+  const line = body.trim().split("\n", 1)[0]!.slice(0, 100);
+  return line === "" ? null : line;
 }

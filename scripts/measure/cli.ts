@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       // The local worker's runtime logs its start-up warnings until it has answered a first request.
       await withStdoutOnStderr(() => new GeocacheApi(local!.url, { token }).regions());
     }
-    const description = values.url ?? `local worker (wrangler dev, storage in ${storageRoot()}; ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+    const description = values.url ?? `local worker (Miniflare, storage in ${storageRoot()}; ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")})`;
     await measureService({ url: values.url ?? local!.url, token, description, settings, print: (line) => console.log(line) });
   } finally {
     await local?.stop();

@@ -171,12 +171,14 @@ describe("a first write that fails in passing (no answer, 503)", () => {
     ]);
   });
 
-  it("stops the run after four attempts, saying what the last answer was", async () => {
-    const down = await startTestServer((request) => (request.method === "PUT" ? unavailable : { forward: true }));
+  it("stops the run after four attempts, saying what the last answer was (a proxy's page as well as an API error)", async () => {
+    // wrangler dev's proxy answers so for a request it could not forward (cloudflare/workers-sdk#14641).
+    const page = { status: 503, headers: { "Retry-After": "0" }, body: "Your worker restarted mid-request. Please try sending the request again.\nOnly GET…" };
+    const down = await startTestServer((request) => (request.method === "PUT" ? { answer: page } : { forward: true }));
     const run = await runCli(["measure", "--url", down.url, "--keys", "1", "--regions", "weur"]);
     expect(run.code).toBe(1);
     expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
-      /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 503 \(unavailable: unavailable \(from the test server\)\), 4 times$/,
+      /^geocache measure: cannot measure http:\/\/127\.0\.0\.1:\d+: the first write of measure-\S+ answered 503 \(Your worker restarted mid-request\. Please try sending the request again\.\), 4 times$/,
     );
     expect(seedPuts(down)).toHaveLength(4);
   });

@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { build } from "esbuild";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/** A worker a wrangler config describes, running in a workerd process of its own on 127.0.0.1. */
+export interface MiniflareWorker {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** The Miniflare instance, for its bindings (seeding KV, the cache) and `dispatchFetch`. */
+  miniflare: Miniflare;
+  stop(): Promise<void>;
+}
+
+export interface MiniflareWorkerOptions {
+  /** The worker's name, in reports and in its scratch directory's. */
+  name: string;
+  /** Bindings added to, or put in place of, the config's `[vars]`. */
+  vars?: Record<string, string>;
+  /** Rate-limiting bindings put in place of the config's, by binding name. */
+  ratelimits?: WorkerOptions["ratelimits"];
+  /** Where Durable Objects, KV and the Cache API keep their files; without it nothing is persisted (memory only). */
+  storageDir?: string;
+  /** Keep Durable Object storage in this directory instead (the rest still under `storageDir`). */
+  durableObjectsDir?: string;
+  /** Serve the V8 inspector of the worker's isolates on this port. */
+  inspectorPort?: number;
+  /** What to do with workerd's stdout and stderr (the worker's console among them); Miniflare prints both by default. */
+  handleRuntimeStdio?: (stdout: Readable, stderr: Readable) => void;
+}
+
+/** Bundles a worker's entry module as wrangler would: ESM, workerd conditions, `cloudflare:` modules left to the runtime. */
+async function bundle(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    write: false,
+    logLevel: "error",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * Starts the worker a wrangler config describes straight in Miniflare, on a
+ * free port of 127.0.0.1, with its bindings, Durable Objects and rate
+ * limiters as the config declares them. No dev proxy stands in front:
+ * wrangler 4.86's (`wrangler dev`, `unstable_startWorker`) forwards each
+ * request over a keep-alive connection that its other end may be closing,
+ * and then answers a PUT with 503 "Your worker restarted mid-request" and
+ * holds a GET until a restart that never comes (cloudflare/workers-sdk#14641),
+ * which a test or a measurement must not mistake for the worker's own answer.
+ *
+ * @example const worker = await startMiniflareWorker("wrangler.toml", { name: "geocache", vars: { GEO_SIM: "on" } });
+ */
+export async function startMiniflareWorker(configPath: string, options: MiniflareWorkerOptions): Promise<MiniflareWorker> {
+  const config = resolve(configPath);
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config);
+  if (!main) throw new Error(`${configPath} names no main module`);
+  const dir = await mkdtemp(join(tmpdir(), `worker-${options.name}-`));
+  const scriptPath = join(dir, "worker.js");
+  await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
+  const { storageDir } = options;
+  const miniflare = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    inspectorPort: options.inspectorPort,
+    durableObjectsPersist: options.durableObjectsDir ?? (storageDir ? join(storageDir, "do") : false),
+    kvPersist: storageDir ? join(storageDir, "kv") : false,
+    cachePersist: storageDir ? join(storageDir, "cache") : false,
+    ...(options.handleRuntimeStdio ? { handleRuntimeStdio: options.handleRuntimeStdio } : {}),
+    workers: [
+      {
+        ...(workerOptions as object),
+        name: options.name,
+        modules: true,
+        modulesRoot: dir,
+        scriptPath,
+        bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars ?? {}) },
+        ...(options.ratelimits ? { ratelimits: { ...(workerOptions.ratelimits ?? {}), ...options.ratelimits } } : {}),
+      },
+    ],
+  });
+  try {
+    const url = (await miniflare.ready).origin;
+    return {
+      url,
+      miniflare,
+      async stop() {
+        await miniflare.dispose();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await miniflare.dispose().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
