@@ -1,7 +1,7 @@
 import { GeoCacheError, NotFoundError } from "./errors";
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
-import { mgetBatches, mgetBody, mgetResults } from "./mget";
+import { getOptionsFor, keysToReadAlone, mgetBatches, mgetBody, mgetResults, type MgetAnswer } from "./mget";
 import { readHeaders, readResult } from "./read-headers";
 import type { Requester, RequesterRequest } from "./requester";
 import type {
@@ -187,7 +187,9 @@ export class GeoCache {
 
   /**
    * Reads many keys at once: a result per key, in order, null where a key
-   * does not exist. More than 100 keys are sent as several requests.
+   * does not exist. More than 100 keys are sent as several requests; a key
+   * whose value did not fit in its answer (past the service's 16 MiB of
+   * values) is read with a `get` of its own, as the batch asked.
    *
    * @example const [a, b] = await cache.mget(["a", "b"], { consistency: "strong" });
    */
@@ -199,7 +201,10 @@ export class GeoCache {
           { method: "POST", path: "/v1/mget", headers: { "Content-Type": "application/json" }, body, idempotent: true },
           options,
         );
-        return mgetResults(batch, await response.json(), options);
+        const answer = (await response.json()) as MgetAnswer;
+        const alone = keysToReadAlone(batch, answer);
+        const readAlone = new Map(await Promise.all(alone.map(async (key) => [key, await this.get(key, getOptionsFor(key, options))] as const)));
+        return mgetResults(batch, answer, options, readAlone);
       }),
     );
     return batches.flat() as (GetResult<T> | null)[];

@@ -1,5 +1,5 @@
 import { errorFromStatus, type ErrorBody } from "./error-from-response";
-import type { Consistency, GetResult, MgetOptions, ServedBy } from "./types";
+import type { Consistency, GetOptions, GetResult, MgetOptions, ServedBy } from "./types";
 import { base64Bytes, decodeBytes } from "./values";
 
 /** The most keys the service takes in one `POST /v1/mget`. */
@@ -48,17 +48,61 @@ export function mgetBody(keys: readonly string[], options: MgetOptions): Record<
   return body;
 }
 
+/** The answer to one `POST /v1/mget`. */
+export interface MgetAnswer {
+  results?: MgetEntry[];
+}
+
+/** The code of an entry whose value the service left out of a full answer: the key is read on its own. */
+const READ_ALONE = "answer_too_large";
+
+function entryFor(key: string, index: number, entries: readonly MgetEntry[]): MgetEntry | undefined {
+  return entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
+}
+
+/**
+ * The keys of a batch whose values did not fit in its answer (past the
+ * service's bytes per answer): each is read with a `get` of its own.
+ *
+ * @example keysToReadAlone(["a", "b"], { results: [{ key: "a", status: 200 }, { key: "b", status: 413, error: { code: "answer_too_large" } }] }) // ["b"]
+ */
+export function keysToReadAlone(keys: readonly string[], answer: MgetAnswer): string[] {
+  const entries = answer.results ?? [];
+  return keys.filter((key, index) => entryFor(key, index, entries)?.error?.code === READ_ALONE);
+}
+
+/**
+ * The options of a `get` that reads one key of an `mget` as the batch
+ * would have: its mode, bound, region, signal, wait and the key's own
+ * minimum version.
+ *
+ * @example getOptionsFor("a", { consistency: "bounded", maxStalenessMs: 500, minVersions: { a: 3 } }) // { consistency: "bounded", maxStalenessMs: 500, minVersion: 3 }
+ */
+export function getOptionsFor(key: string, options: MgetOptions): GetOptions {
+  const { minVersions, ...shared } = options;
+  const minVersion = minVersions !== undefined && Object.hasOwn(minVersions, key) ? minVersions[key] : undefined;
+  return minVersion === undefined ? shared : { ...shared, minVersion };
+}
+
 /**
  * The results of one batch, in the order of its keys: each a `GetResult`,
- * or null for a key that does not exist. A key whose read failed throws its
- * typed error (e.g. `UnavailableError`), as a `get` of it would.
+ * or null for a key that does not exist; `readAlone` holds what a `get`
+ * gave for the keys {@link keysToReadAlone} named. A key whose read failed
+ * throws its typed error (e.g. `UnavailableError`), as a `get` of it would.
  *
  * @example mgetResults(["a"], { results: [{ key: "a", status: 404 }] }, {}) // [null]
  */
-export function mgetResults(keys: readonly string[], answer: { results?: MgetEntry[] }, options: MgetOptions): (GetResult | null)[] {
+export function mgetResults(
+  keys: readonly string[],
+  answer: MgetAnswer,
+  options: MgetOptions,
+  readAlone: ReadonlyMap<string, GetResult | null> = new Map(),
+): (GetResult | null)[] {
   const entries = answer.results ?? [];
   return keys.map((key, index) => {
-    const entry = entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
+    const alone = readAlone.get(key);
+    if (alone !== undefined) return alone;
+    const entry = entryFor(key, index, entries);
     if (entry === undefined || entry.status === 404) return null;
     if (entry.status !== 200 || typeof entry.value !== "string") throw errorFromStatus(Number(entry.status), entry.error ?? {});
     const contentType = entry.contentType ?? "application/octet-stream";

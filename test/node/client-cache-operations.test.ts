@@ -95,6 +95,24 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
     expect(batches.sort((a, b) => a - b)).toEqual([5, 100, 100]);
   });
 
+  it("mget reads on its own each key whose value the service left out of a full answer (past 16 MiB), as the batch asked", async () => {
+    const server = await startTestServer();
+    const cache = new GeoCache({ url: server.url, session: false });
+    const MiB = 1024 * 1024;
+    const keys = Array.from({ length: 17 }, (_, i) => uniqueKey(`big-${i}`));
+    const written = await Promise.all(keys.map((key, i) => cache.set(key, new Uint8Array(MiB).fill(i))));
+    const minVersions = Object.fromEntries(keys.map((key, i) => [key, written[i]!.version]));
+    const results = await cache.mget(keys, { consistency: "strong", minVersions, type: "bytes" });
+    // Compared as buffers: a deep comparison of 17 MiB element by element takes a minute.
+    expect(results.map((result, i) => result?.value instanceof Uint8Array && Buffer.from(result.value).equals(Buffer.alloc(MiB, i)))).toEqual(keys.map(() => true));
+    expect(server.seen.filter((request) => request.path === "/v1/mget")).toHaveLength(1);
+    // 16 MiB of values fit in the answer: the seventeenth key was read alone, in the same mode, with its own minimum version.
+    const alone = server.seen.filter((request) => request.method === "GET" && request.path.startsWith("/v1/keys/"));
+    expect(alone).toHaveLength(1);
+    const key = decodeURIComponent(alone[0]!.path.slice("/v1/keys/".length));
+    expect(alone[0]!.headers).toMatchObject({ "x-consistency": "strong", "x-min-version": String(minVersions[key]) });
+  });
+
   it("bounded reads stay within maxStalenessMs; minVersion gets at least that version", async () => {
     const cache = clientFor({ session: false });
     const key = uniqueKey("bounded");

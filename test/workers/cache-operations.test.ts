@@ -152,6 +152,34 @@ describe("batch reads", () => {
     expect((await call("/v1/mget")).status).toBe(405);
   });
 
+  it("answers at most 16 MiB of values; each key past it says answer_too_large and reads on its own", async () => {
+    const MiB = 1024 * 1024;
+    const refs = Array.from({ length: 18 }, (_, i) => uniqueRef(`mget-big-${i}`));
+    await Promise.all(
+      refs.map(async (ref, i) => {
+        const put = await call(keyPath(ref.key), { method: "PUT", body: new Uint8Array(MiB).fill(i), headers: { "Content-Type": "application/octet-stream" } });
+        expect(put.status).toBe(200);
+      }),
+    );
+    const answer = await call("/v1/mget", { method: "POST", body: JSON.stringify({ keys: refs.map((ref) => ref.key), consistency: "strong" }) });
+    expect(answer.status).toBe(200);
+    const { results } = (await answer.json()) as { results: { key: string; status: number; value?: string; error?: { code: string } }[] };
+    const served = results.filter((entry) => entry.status === 200);
+    const refused = results.filter((entry) => entry.status !== 200);
+    expect(served).toHaveLength(16);
+    for (const entry of served) {
+      const fill = refs.findIndex((ref) => ref.key === entry.key);
+      expect(atob(entry.value!)).toBe(String.fromCharCode(fill).repeat(MiB));
+    }
+    expect(refused).toHaveLength(2);
+    for (const entry of refused) {
+      expect(entry).toEqual({ key: entry.key, status: 413, error: { code: "answer_too_large", message: expect.stringContaining("16 MiB") } });
+      const alone = await call(keyPath(entry.key), { headers: { "X-Consistency": "strong" } });
+      expect(alone.status).toBe(200);
+      expect((await alone.arrayBuffer()).byteLength).toBe(MiB);
+    }
+  });
+
   it("carries every byte value of a large binary value through base64 unchanged", async () => {
     const ref = uniqueRef("mget-binary");
     const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);

@@ -15,6 +15,13 @@ import { MAX_STALENESS_MS, MAX_WAIT_MS, requestedReadOptions, requireBound } fro
 
 /** The most keys one batch read may name. */
 export const MAX_BATCH_KEYS = 100;
+/**
+ * The most value bytes one batch answer carries. A hundred values of 1 MiB
+ * would come to 133 MiB of base64 alone, past a Worker's 128 MB of memory;
+ * a value that would take the answer past this is left out, its entry
+ * saying so, and the client reads that key on its own.
+ */
+export const MAX_BATCH_VALUE_BYTES = 16 * 1024 * 1024;
 const BODY_LIMIT = 128 * 1024;
 const encoder = new TextEncoder();
 
@@ -69,7 +76,13 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
 });
 
 
-/** `POST /v1/mget`: up to 100 keys read in parallel, each under the same rules as a single read. */
+const ANSWER_TOO_LARGE = `this value would take the answer past ${MAX_BATCH_VALUE_BYTES / 1024 / 1024} MiB of values: read this key on its own`;
+
+/**
+ * `POST /v1/mget`: up to 100 keys read in parallel, each under the same
+ * rules as a single read, and up to {@link MAX_BATCH_VALUE_BYTES} of values
+ * in one answer.
+ */
 export const mget = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables & AuthVariables }>();
 
 mget.post("/mget", batchBody, async (c) => {
@@ -78,6 +91,8 @@ mget.post("/mget", batchBody, async (c) => {
   const session = c.get("session");
   const { namespace } = c.get("principal");
   const region = c.get("region");
+  // Taken in the order the values arrive, each dropped at once when it does not fit, so no more than this is held.
+  let bytesLeft = MAX_BATCH_VALUE_BYTES;
   const results = await Promise.all(
     keys.map(async (key) => {
       const ref = { namespace, key };
@@ -85,9 +100,13 @@ mget.post("/mget", batchBody, async (c) => {
       const read = resolveRead({ ...options, minVersion: minVersions.get(key) ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
       try {
         const served = await serveRead(settings, ref, region, read, (work) => c.executionCtx.waitUntil(work));
-        session.observe(id, served.record.version);
         const { record } = served;
         const found = record.value !== null;
+        if (found && record.value!.byteLength > bytesLeft) {
+          return { key, status: 413, error: { code: "answer_too_large", message: ANSWER_TOO_LARGE } };
+        }
+        if (found) bytesLeft -= record.value!.byteLength;
+        session.observe(id, served.record.version);
         return {
           key,
           status: found ? 200 : 404,
