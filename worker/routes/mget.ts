@@ -91,7 +91,7 @@ mget.post("/mget", batchBody, async (c) => {
   const session = c.get("session");
   const { namespace } = c.get("principal");
   const region = c.get("region");
-  // Taken in the order the values arrive, each dropped at once when it does not fit, so no more than this is held.
+  // Taken in the order the values arrive; one that does not fit is dropped from the answer at once, not kept to the end.
   let bytesLeft = MAX_BATCH_VALUE_BYTES;
   const results = await Promise.all(
     keys.map(async (key) => {
