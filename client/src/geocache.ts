@@ -1,7 +1,7 @@
 import { GeoCacheError, NotFoundError } from "./errors";
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
-import { getOptionsFor, keysToReadAlone, mgetBatches, mgetBody, mgetResults, type MgetAnswer } from "./mget";
+import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults } from "./mget";
 import { readHeaders, readResult } from "./read-headers";
 import type { Requester, RequesterRequest } from "./requester";
 import type {
@@ -187,27 +187,35 @@ export class GeoCache {
 
   /**
    * Reads many keys at once: a result per key, in order, null where a key
-   * does not exist. More than 100 keys are sent as several requests; a key
-   * whose value did not fit in its answer (past the service's 16 MiB of
-   * values) is read with a `get` of its own, as the batch asked.
+   * does not exist. More than 100 keys are sent as several requests. Keys
+   * whose values did not fit in their answer (past the service's 16 MiB of
+   * values) are asked for again in a follow-up request, as the batch asked.
    *
    * @example const [a, b] = await cache.mget(["a", "b"], { consistency: "strong" });
    */
   async mget<T = unknown>(keys: readonly string[], options: MgetOptions = {}): Promise<(GetResult<T> | null)[]> {
-    const batches = await Promise.all(
-      mgetBatches(keys).map(async (batch) => {
-        const body = JSON.stringify(mgetBody(batch, options));
-        const response = await this.send(
-          { method: "POST", path: "/v1/mget", headers: { "Content-Type": "application/json" }, body, idempotent: true },
-          options,
-        );
-        const answer = (await response.json()) as MgetAnswer;
-        const alone = keysToReadAlone(batch, answer);
-        const readAlone = new Map(await Promise.all(alone.map(async (key) => [key, await this.get(key, getOptionsFor(key, options))] as const)));
-        return mgetResults(batch, answer, options, readAlone);
-      }),
-    );
+    const batches = await Promise.all(mgetBatches(keys).map((batch) => this.mgetBatch(batch, options)));
     return batches.flat() as (GetResult<T> | null)[];
+  }
+
+  /** One batch of an `mget`: its results, with the keys left out of a full answer asked for again until none are. */
+  private async mgetBatch(batch: readonly string[], options: MgetOptions): Promise<(GetResult | null)[]> {
+    const body = JSON.stringify(mgetBody(batch, options));
+    const response = await this.send(
+      { method: "POST", path: "/v1/mget", headers: { "Content-Type": "application/json" }, body, idempotent: true },
+      options,
+    );
+    // Any other key's error throws here, before anything is asked for again.
+    const results = mgetResults(batch, await response.json(), options);
+    const leftOut = batch.filter((_, i) => results[i] === LEFT_OUT);
+    if (leftOut.length === 0) return results as (GetResult | null)[];
+    // Each answer carries at least the first value to arrive, so every round leaves fewer out.
+    const again =
+      leftOut.length < batch.length
+        ? await this.mgetBatch(leftOut, options)
+        : await Promise.all(leftOut.map((key) => this.get(key, getOptionsFor(key, options))));
+    const byKey = new Map(leftOut.map((key, i) => [key, again[i]!]));
+    return batch.map((key, i) => (results[i] === LEFT_OUT ? byKey.get(key)! : (results[i] as GetResult | null)));
   }
 
   /**

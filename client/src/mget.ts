@@ -53,23 +53,11 @@ export interface MgetAnswer {
   results?: MgetEntry[];
 }
 
-/** The code of an entry whose value the service left out of a full answer: the key is read on its own. */
-const READ_ALONE = "answer_too_large";
+/** The code of an entry whose value the service left out of a full answer. */
+const ANSWER_TOO_LARGE = "answer_too_large";
 
-function entryFor(key: string, index: number, entries: readonly MgetEntry[]): MgetEntry | undefined {
-  return entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
-}
-
-/**
- * The keys of a batch whose values did not fit in its answer (past the
- * service's bytes per answer): each is read with a `get` of its own.
- *
- * @example keysToReadAlone(["a", "b"], { results: [{ key: "a", status: 200 }, { key: "b", status: 413, error: { code: "answer_too_large" } }] }) // ["b"]
- */
-export function keysToReadAlone(keys: readonly string[], answer: MgetAnswer): string[] {
-  const entries = answer.results ?? [];
-  return keys.filter((key, index) => entryFor(key, index, entries)?.error?.code === READ_ALONE);
-}
+/** Stands in {@link mgetResults} for a key whose value the service left out of a full answer: ask for it again. */
+export const LEFT_OUT: unique symbol = Symbol("left out of a full answer");
 
 /**
  * The options of a `get` that reads one key of an `mget` as the batch
@@ -86,24 +74,18 @@ export function getOptionsFor(key: string, options: MgetOptions): GetOptions {
 
 /**
  * The results of one batch, in the order of its keys: each a `GetResult`,
- * or null for a key that does not exist; `readAlone` holds what a `get`
- * gave for the keys {@link keysToReadAlone} named. A key whose read failed
- * throws its typed error (e.g. `UnavailableError`), as a `get` of it would.
+ * null for a key that does not exist, or {@link LEFT_OUT} for one whose
+ * value did not fit in the answer. A key whose read failed throws its typed
+ * error (e.g. `UnavailableError`), as a `get` of it would.
  *
  * @example mgetResults(["a"], { results: [{ key: "a", status: 404 }] }, {}) // [null]
  */
-export function mgetResults(
-  keys: readonly string[],
-  answer: MgetAnswer,
-  options: MgetOptions,
-  readAlone: ReadonlyMap<string, GetResult | null> = new Map(),
-): (GetResult | null)[] {
+export function mgetResults(keys: readonly string[], answer: MgetAnswer, options: MgetOptions): (GetResult | null | typeof LEFT_OUT)[] {
   const entries = answer.results ?? [];
   return keys.map((key, index) => {
-    const alone = readAlone.get(key);
-    if (alone !== undefined) return alone;
-    const entry = entryFor(key, index, entries);
+    const entry = entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
     if (entry === undefined || entry.status === 404) return null;
+    if (entry.error?.code === ANSWER_TOO_LARGE) return LEFT_OUT;
     if (entry.status !== 200 || typeof entry.value !== "string") throw errorFromStatus(Number(entry.status), entry.error ?? {});
     const contentType = entry.contentType ?? "application/octet-stream";
     return {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConflictError, GeoCache, PreconditionFailedError } from "../../client/src/index";
+import { ConflictError, GeoCache, PreconditionFailedError, UnavailableError } from "../../client/src/index";
 import { clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
 
 afterEach(closeTestServers);
@@ -95,7 +95,7 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
     expect(batches.sort((a, b) => a - b)).toEqual([5, 100, 100]);
   });
 
-  it("mget reads on its own each key whose value the service left out of a full answer (past 16 MiB), as the batch asked", async () => {
+  it("mget asks again, as the batch asked, for the keys whose values the service left out of a full answer (past 16 MiB)", async () => {
     const server = await startTestServer();
     const cache = new GeoCache({ url: server.url, session: false });
     const MiB = 1024 * 1024;
@@ -105,12 +105,19 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
     const results = await cache.mget(keys, { consistency: "strong", minVersions, type: "bytes" });
     // Compared as buffers: a deep comparison of 17 MiB element by element takes a minute.
     expect(results.map((result, i) => result?.value instanceof Uint8Array && Buffer.from(result.value).equals(Buffer.alloc(MiB, i)))).toEqual(keys.map(() => true));
-    expect(server.seen.filter((request) => request.path === "/v1/mget")).toHaveLength(1);
-    // 16 MiB of values fit in the answer: the seventeenth key was read alone, in the same mode, with its own minimum version.
-    const alone = server.seen.filter((request) => request.method === "GET" && request.path.startsWith("/v1/keys/"));
-    expect(alone).toHaveLength(1);
-    const key = decodeURIComponent(alone[0]!.path.slice("/v1/keys/".length));
-    expect(alone[0]!.headers).toMatchObject({ "x-consistency": "strong", "x-min-version": String(minVersions[key]) });
+    // 16 MiB of values fit in the first answer: the seventeenth key was asked for again, in the same mode, with its own minimum version.
+    const batches = server.seen.filter((request) => request.path === "/v1/mget").map((request) => JSON.parse(request.body.toString()));
+    expect(batches).toHaveLength(2);
+    const [leftOut] = batches[1].keys as string[];
+    expect(batches[1]).toEqual({ keys: [leftOut], consistency: "strong", minVersions: { [leftOut!]: minVersions[leftOut!] } });
+    expect(keys).toContain(leftOut);
+  });
+
+  it("mget throws another key's error at once, without asking again for the keys left out", async () => {
+    const answer = { results: [{ key: "a", status: 413, error: { code: "answer_too_large", message: "too large" } }, { key: "b", status: 503, error: { code: "unavailable", message: "down" } }] };
+    const server = await startTestServer(() => ({ answer: { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(answer) } }));
+    await expect(new GeoCache({ url: server.url, session: false }).mget(["a", "b"])).rejects.toBeInstanceOf(UnavailableError);
+    expect(server.seen).toHaveLength(1);
   });
 
   it("bounded reads stay within maxStalenessMs; minVersion gets at least that version", async () => {
