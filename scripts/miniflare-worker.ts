@@ -32,6 +32,9 @@ export interface MiniflareWorkerOptions {
   handleRuntimeStdio?: (stdout: Readable, stderr: Readable) => void;
 }
 
+/** The worker options wrangler derives from a config (everything but the script). */
+type ConfigWorkerOptions = ReturnType<typeof unstable_getMiniflareWorkerOptions>["workerOptions"];
+
 /** Bundles a worker's entry module as wrangler would: ESM, workerd conditions, `cloudflare:` modules left to the runtime. */
 async function bundle(entry: string): Promise<string> {
   const result = await build({
@@ -66,10 +69,32 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config);
   if (!main) throw new Error(`${configPath} names no main module`);
   const dir = await mkdtemp(join(tmpdir(), `worker-${options.name}-`));
-  const scriptPath = join(dir, "worker.js");
-  await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
+  let miniflare: Miniflare | undefined;
+  try {
+    const scriptPath = join(dir, "worker.js");
+    await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
+    miniflare = startMiniflare(options, dir, scriptPath, workerOptions);
+    const url = (await miniflare.ready).origin;
+    const running = miniflare;
+    return {
+      url,
+      miniflare: running,
+      async stop() {
+        await running.dispose();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await miniflare?.dispose().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Miniflare on a free port of 127.0.0.1, running the bundle at `scriptPath` with the config's bindings and the options' overrides. */
+function startMiniflare(options: MiniflareWorkerOptions, dir: string, scriptPath: string, workerOptions: ConfigWorkerOptions): Miniflare {
   const { storageDir } = options;
-  const miniflare = new Miniflare({
+  return new Miniflare({
     host: "127.0.0.1",
     port: 0,
     inspectorPort: options.inspectorPort,
@@ -89,19 +114,4 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
       },
     ],
   });
-  try {
-    const url = (await miniflare.ready).origin;
-    return {
-      url,
-      miniflare,
-      async stop() {
-        await miniflare.dispose();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await miniflare.dispose().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
 }

@@ -38,9 +38,16 @@ export interface StartOptions {
 export async function startWorker(name: string, configPath: string, options: StartOptions = {}): Promise<BenchWorker> {
   const storage = await mkdtemp(join(storageRoot(), `bench-${name}-storage-`));
   const before = await workerdChildren();
-  const worker = await startMiniflareWorker(configPath, { name, ...options, storageDir: storage });
+  const worker = await startMiniflareWorker(configPath, { name, ...options, storageDir: storage }).catch(async (error: unknown) => {
+    await rm(storage, { recursive: true, force: true });
+    throw error;
+  });
   const pid = [...(await workerdChildren())].find((p) => !before.has(p));
-  if (pid === undefined) throw new Error(`the workerd process of ${name} was not found`);
+  if (pid === undefined) {
+    await worker.stop();
+    await rm(storage, { recursive: true, force: true });
+    throw new Error(`the workerd process of ${name} was not found`);
+  }
   return {
     name,
     url: worker.url,

@@ -148,14 +148,14 @@ export class GeocacheApi {
       });
       const body = await answer.text();
       const endedAt = performance.now();
-      const version = answer.status === 200 ? (JSON.parse(body) as { version: number }).version : null;
+      const version = answer.status === 200 ? versionOf(body) : null;
       return {
         startedAt,
         endedAt,
         status: answer.status,
         version,
         session: answer.headers.get("X-Session"),
-        error: answer.status === 200 ? null : errorOf(body),
+        error: answer.status === 200 && version !== null ? null : errorOf(body),
         retryAfterMs: retryAfterMs(answer.headers.get("Retry-After")),
       };
     } catch {
@@ -200,6 +200,16 @@ export class GeocacheApi {
 
   private keyUrl(key: string): string {
     return `${this.baseUrl}/v1/keys/${encodeURIComponent(key)}`;
+  }
+}
+
+/** The version a write's answer names, or null when the answer is not the API's. */
+function versionOf(body: string): number | null {
+  try {
+    const { version } = JSON.parse(body) as { version?: unknown };
+    return typeof version === "number" ? version : null;
+  } catch {
+    return null;
   }
 }
 

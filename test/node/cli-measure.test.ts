@@ -153,6 +153,14 @@ it("says why a service that refuses the first writes cannot be measured, status 
   expect(refusing.seen.filter((request) => request.method === "PUT")).toHaveLength(1);
 });
 
+it("says a first write's 200 is not the API's when its body names no version, and does not send it again", async () => {
+  const foreign = await startTestServer((request) => (request.method === "PUT" ? { answer: { status: 200, body: "<html>welcome</html>" } } : { forward: true }));
+  const run = await runCli(["measure", "--url", foreign.url, "--keys", "1", "--regions", "weur"]);
+  expect(run.code).toBe(1);
+  expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/the first write of measure-\S+ answered 200 \(<html>welcome<\/html>\)$/);
+  expect(foreign.seen.filter((request) => request.method === "PUT")).toHaveLength(1);
+});
+
 describe("a first write that fails in passing (no answer, 503)", () => {
   const unavailable = apiError(503, "unavailable", {}, { "Retry-After": "0" });
   const seedPuts = (server: TestServer) => server.seen.filter((request) => request.method === "PUT");
