@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { startMiniflareWorker } from "./miniflare-worker";
-import { storageRoot } from "./storage-root";
 
 /** A worker started from wrangler.toml on 127.0.0.1 with storage of its own, for scripts and tests. */
 export interface LocalWorker {
@@ -30,25 +27,15 @@ export async function startLocalWorker(
   vars: Record<string, string> = {},
   options: { requestsPerToken?: number; inRam?: boolean } = {},
 ): Promise<LocalWorker> {
-  const storage = options.inRam ? await mkdtemp(join(storageRoot(), "geocache-local-")) : undefined;
   const worker = await startMiniflareWorker("wrangler.toml", {
     name: "geocache",
     vars: { ANONYMOUS_ACCESS: "admin", ...vars },
     ...(options.requestsPerToken === undefined ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: options.requestsPerToken, period: 10 } } } }),
-    ...(storage ? { storageDir: storage } : {}),
+    persist: options.inRam === true,
     handleRuntimeStdio(stdout, stderr) {
       stdout.pipe(process.stderr, { end: false });
       stderr.pipe(process.stderr, { end: false });
     },
-  }).catch(async (error: unknown) => {
-    if (storage) await rm(storage, { recursive: true, force: true });
-    throw error;
   });
-  return {
-    url: worker.url,
-    async stop() {
-      await worker.stop();
-      if (storage) await rm(storage, { recursive: true, force: true });
-    },
-  };
+  return { url: worker.url, stop: () => worker.stop() };
 }

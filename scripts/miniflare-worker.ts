@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { build } from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { storageRoot } from "./storage-root";
 
 /** A worker a wrangler config describes, running in a workerd process of its own on 127.0.0.1. */
 export interface MiniflareWorker {
@@ -22,9 +23,13 @@ export interface MiniflareWorkerOptions {
   vars?: Record<string, string>;
   /** Rate-limiting bindings put in place of the config's, by binding name. */
   ratelimits?: WorkerOptions["ratelimits"];
-  /** Where Durable Objects, KV and the Cache API keep their files; without it nothing is persisted (memory only). */
-  storageDir?: string;
-  /** Keep Durable Object storage in this directory instead (the rest still under `storageDir`). */
+  /**
+   * Keep Durable Objects, KV and the Cache API in files, in a fresh
+   * directory under {@link storageRoot} (RAM where there is one) removed on
+   * stop; without it nothing is persisted (memory only).
+   */
+  persist?: boolean;
+  /** Keep Durable Object storage in this directory instead (the rest as `persist` says). */
   durableObjectsDir?: string;
   /** Serve the V8 inspector of the worker's isolates on this port. */
   inspectorPort?: number;
@@ -69,11 +74,17 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config);
   if (!main) throw new Error(`${configPath} names no main module`);
   const dir = await mkdtemp(join(tmpdir(), `worker-${options.name}-`));
+  let storage: string | undefined;
   let miniflare: Miniflare | undefined;
+  const removeFiles = async () => {
+    await rm(dir, { recursive: true, force: true });
+    if (storage) await rm(storage, { recursive: true, force: true });
+  };
   try {
     const scriptPath = join(dir, "worker.js");
     await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
-    miniflare = startMiniflare(options, dir, scriptPath, workerOptions);
+    if (options.persist) storage = await mkdtemp(join(storageRoot(), `worker-${options.name}-storage-`));
+    miniflare = startMiniflare(options, dir, scriptPath, workerOptions, storage);
     const url = (await miniflare.ready).origin;
     const running = miniflare;
     return {
@@ -81,19 +92,24 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
       miniflare: running,
       async stop() {
         await running.dispose();
-        await rm(dir, { recursive: true, force: true });
+        await removeFiles();
       },
     };
   } catch (error) {
     await miniflare?.dispose().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await removeFiles();
     throw error;
   }
 }
 
 /** Miniflare on a free port of 127.0.0.1, running the bundle at `scriptPath` with the config's bindings and the options' overrides. */
-function startMiniflare(options: MiniflareWorkerOptions, dir: string, scriptPath: string, workerOptions: ConfigWorkerOptions): Miniflare {
-  const { storageDir } = options;
+function startMiniflare(
+  options: MiniflareWorkerOptions,
+  dir: string,
+  scriptPath: string,
+  workerOptions: ConfigWorkerOptions,
+  storageDir: string | undefined,
+): Miniflare {
   return new Miniflare({
     host: "127.0.0.1",
     port: 0,

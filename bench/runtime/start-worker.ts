@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { startMiniflareWorker } from "../../scripts/miniflare-worker";
-import { storageRoot } from "../../scripts/storage-root";
 import { workerdChildren } from "./process-figures";
 
 /** A worker running in workerd on 127.0.0.1, started for a benchmark. */
@@ -36,26 +33,12 @@ export interface StartOptions {
  * @example const bare = await startWorker("bare", "bench/baselines/bare/wrangler.toml");
  */
 export async function startWorker(name: string, configPath: string, options: StartOptions = {}): Promise<BenchWorker> {
-  const storage = await mkdtemp(join(storageRoot(), `bench-${name}-storage-`));
   const before = await workerdChildren();
-  const worker = await startMiniflareWorker(configPath, { name, ...options, storageDir: storage }).catch(async (error: unknown) => {
-    await rm(storage, { recursive: true, force: true });
-    throw error;
-  });
+  const worker = await startMiniflareWorker(configPath, { name, ...options, persist: true });
   const pid = [...(await workerdChildren())].find((p) => !before.has(p));
   if (pid === undefined) {
     await worker.stop();
-    await rm(storage, { recursive: true, force: true });
     throw new Error(`the workerd process of ${name} was not found`);
   }
-  return {
-    name,
-    url: worker.url,
-    miniflare: worker.miniflare,
-    pid,
-    async stop() {
-      await worker.stop();
-      await rm(storage, { recursive: true, force: true });
-    },
-  };
+  return { name, url: worker.url, miniflare: worker.miniflare, pid, stop: () => worker.stop() };
 }

@@ -203,24 +203,26 @@ export class GeocacheApi {
   }
 }
 
-/** The version a write's answer names, or null when the answer is not the API's. */
-function versionOf(body: string): number | null {
+/** A body parsed as a JSON object, or null when it is not one. */
+function jsonObject(body: string): Record<string, unknown> | null {
   try {
-    const { version } = JSON.parse(body) as { version?: unknown };
-    return typeof version === "number" ? version : null;
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
+/** The version a write's answer names, or null when the answer is not the API's. */
+function versionOf(body: string): number | null {
+  const version = jsonObject(body)?.version;
+  return typeof version === "number" ? version : null;
+}
+
 /** `code: message` of a JSON error answer; else the body's first line, cut at 100 characters (a proxy's page); null for none. */
 function errorOf(body: string): string | null {
-  try {
-    const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof error?.code === "string") return `${error.code}: ${String(error.message)}`;
-  } catch {
-    // Not JSON: said below as it came.
-  }
+  const error = jsonObject(body)?.error as { code?: unknown; message?: unknown } | undefined;
+  if (typeof error?.code === "string") return `${error.code}: ${String(error.message)}`;
   const line = body.trim().split("\n", 1)[0]!.slice(0, 100);
   return line === "" ? null : line;
 }

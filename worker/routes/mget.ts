@@ -19,7 +19,7 @@ export const MAX_BATCH_KEYS = 100;
  * The most value bytes one batch answer carries. A hundred values of 1 MiB
  * would come to 133 MiB of base64 alone, past a Worker's 128 MB of memory;
  * a value that would take the answer past this is left out, its entry
- * saying so, and the client reads that key on its own.
+ * saying so, and the client asks for that key again.
  */
 export const MAX_BATCH_VALUE_BYTES = 16 * 1024 * 1024;
 const BODY_LIMIT = 128 * 1024;
@@ -102,11 +102,10 @@ mget.post("/mget", batchBody, async (c) => {
         const served = await serveRead(settings, ref, region, read, (work) => c.executionCtx.waitUntil(work));
         const { record } = served;
         const found = record.value !== null;
-        if (found && record.value!.byteLength > bytesLeft) {
-          return { key, status: 413, error: { code: "answer_too_large", message: ANSWER_TOO_LARGE } };
-        }
-        if (found) bytesLeft -= record.value!.byteLength;
-        session.observe(id, served.record.version);
+        const size = record.value?.byteLength ?? 0;
+        if (size > bytesLeft) return { key, status: 413, error: { code: "answer_too_large", message: ANSWER_TOO_LARGE } };
+        bytesLeft -= size;
+        session.observe(id, record.version);
         return {
           key,
           status: found ? 200 : 404,
