@@ -10,6 +10,7 @@ import {
   REPLICATION_BACKOFF,
   REPLICATION_SCHEMA,
   ReplicationLog,
+  answersWithin,
   type PushAnswer,
   type RegionProgress,
 } from "./replication";
@@ -46,6 +47,15 @@ export interface PrimaryRead {
  * may hang before it is presumed lost, not shorter.
  */
 const IN_FLIGHT_BACKSTOP_MS = PUSH_PRESUMED_LOST_MS;
+
+/**
+ * How long an alarm pass waits for its pushes' answers; a region silent by
+ * then answers in the background. While a pass runs, requests leave the
+ * alarm to it, so a pass that waited on a hung push would hold back every
+ * later write's pushes, to every region. Far longer than a push between
+ * the farthest regions takes.
+ */
+const ALARM_WAITS_FOR_PUSHES_MS = 2_000;
 
 /** The answer to a revalidation: the version a copy holds is still the latest (no bytes travel), or the newer record. */
 export type Revalidation =
@@ -180,7 +190,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * come, then pushes the latest record to every region that has not
    * acknowledged it and has no push in flight (pushes lost with an evicted
    * instance, retries whose backoff is over, writes held back by
-   * `REPLICATION_DELAY_MS`), and waits for those pushes' answers.
+   * `REPLICATION_DELAY_MS`), and waits for those pushes' answers, for
+   * {@link ALARM_WAITS_FOR_PUSHES_MS} at most.
    *
    * A pass that throws (storage failing, a bug) still re-arms, after a
    * backoff that grows with the passes failed in a row: replication never
@@ -206,11 +217,18 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     await this.schedule(this.store.latest(), retryAt);
   }
 
+  /**
+   * Pushes what is due and records the answers that come within
+   * {@link ALARM_WAITS_FOR_PUSHES_MS}; the regions still silent then answer
+   * in the background, as a write's pushes do.
+   */
   private async replicatePending(): Promise<void> {
     const stored = this.expireIfDue(this.store.latest());
     const pushes = stored ? this.pushDue(stored) : [];
     if (pushes.length === 0) return;
-    await this.record(await Promise.all(pushes));
+    const { answers, silent } = await answersWithin(pushes, ALARM_WAITS_FOR_PUSHES_MS);
+    if (silent.length > 0) this.recordInBackground(silent);
+    await this.record(answers);
     // A pass that pushed (after the instance was lost, or a retry) keeps its answers at once: it is the rare case.
     this.replication.saveAcknowledged();
   }
@@ -290,7 +308,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   private pushInBackground(stored: StoredEntry, regions?: readonly Region[]): void {
     const pushes = this.pushDue(stored, regions);
-    if (pushes.length === 0) return;
+    if (pushes.length > 0) this.recordInBackground(pushes);
+  }
+
+  /** Records the answers to `pushes` once all are in, then keeps the alarm at the earliest work left, without anyone waiting. */
+  private recordInBackground(pushes: readonly Promise<PushAnswer>[]): void {
     const ended = Promise.all(pushes).then(async (answers) => {
       let retryAt: number | undefined;
       try {

@@ -137,6 +137,29 @@ export interface PushAnswer {
   push: number;
 }
 
+/**
+ * The answers among `pushes` (which never reject) that come within `ms`, and
+ * the pushes still silent then, in the order given.
+ *
+ * @example
+ * const { answers, silent } = await answersWithin(pushes, 2_000);
+ */
+export async function answersWithin(
+  pushes: readonly Promise<PushAnswer>[],
+  ms: number,
+): Promise<{ answers: PushAnswer[]; silent: Promise<PushAnswer>[] }> {
+  const answered: (PushAnswer | undefined)[] = pushes.map(() => undefined);
+  pushes.forEach((push, i) => void push.then((answer) => (answered[i] = answer)));
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.all(pushes), deadline]);
+  clearTimeout(timer);
+  return {
+    answers: answered.filter((answer): answer is PushAnswer => answer !== undefined),
+    silent: pushes.filter((_, i) => answered[i] === undefined),
+  };
+}
+
 /** A push unanswered this long is presumed lost (a call that hangs), and its region is pushed to again. */
 export const PUSH_PRESUMED_LOST_MS = 30_000;
 

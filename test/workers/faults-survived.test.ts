@@ -88,6 +88,28 @@ describe("faults a replica survives", () => {
     await settles(ref, 2);
   });
 
+  it("does not let a region whose push hangs hold up the alarm, nor the other regions' later writes", async () => {
+    const ref = uniqueRef("hung-push");
+    const others = (versions: (number | null)[]) => versions.filter((_, i) => placement.regions[i] !== "oc");
+    await putText(ref, "v1", "eeur");
+    // Every push to oc takes 20 s, far past how long a pass waits for its answers, and past this test's timeout.
+    await attachNetwork(ref, instantNetwork(faultsOf({ slow: { oc: 20_000 } })));
+
+    expect(await replicate(ref)).toBe(true);
+    const first = await heldVersions(ref);
+    expect(others(first)).toEqual(others(every(1)));
+    expect(first[placement.regions.indexOf("oc")]).toBeNull();
+    // The regions that answered were recorded by the pass that pushed to them, not left to wait for oc.
+    expect(others(await ackedVersions(ref))).toEqual(others(every(1)));
+
+    await putText(ref, "v2", "eeur");
+    expect(await replicate(ref)).toBe(true);
+    expect(others(await heldVersions(ref))).toEqual(others(every(2)));
+    expect(others(await ackedVersions(ref))).toEqual(others(every(2)));
+    // The push still on its way to oc goes with the instance.
+    await abortObject(placement.primary(ref));
+  });
+
   it("keeps its copies when the replica is evicted and restarts", async () => {
     const ref = uniqueRef("evicted");
     await putText(ref, "kept", "afr");
