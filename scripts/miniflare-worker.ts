@@ -84,7 +84,7 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
     const scriptPath = join(dir, "worker.js");
     await writeFile(scriptPath, await bundle(resolve(dirname(config), main)));
     if (options.persist) storage = await mkdtemp(join(storageRoot(), `worker-${options.name}-storage-`));
-    miniflare = startMiniflare(options, dir, scriptPath, workerOptions, storage);
+    miniflare = withTmpdir(dir, () => startMiniflare(options, dir, scriptPath, workerOptions, storage));
     const url = (await miniflare.ready).origin;
     const running = miniflare;
     return {
@@ -99,6 +99,24 @@ export async function startMiniflareWorker(configPath: string, options: Miniflar
     await miniflare?.dispose().catch(() => {});
     await removeFiles();
     throw error;
+  }
+}
+
+/**
+ * Runs `create` with the OS's temporary directory pointed into `dir`.
+ * Miniflare makes its scratch directory under `os.tmpdir()` as it is
+ * constructed and removes it on dispose without waiting, so a process that
+ * exits right after (a test run's teardown) leaves it behind in /tmp; inside
+ * `dir`, it goes when `stop()` removes `dir`.
+ */
+function withTmpdir<T>(dir: string, create: () => T): T {
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return create();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
   }
 }
 
