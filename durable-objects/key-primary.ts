@@ -136,11 +136,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
-    if (next) {
-      this.store.save(next, homeRegion);
-      // The write commits anyway: the acknowledgements since the last commit go with it.
-      this.replication.saveAcknowledged();
-    }
+    // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes saves the newer ones.
+    if (next) this.store.save(next, homeRegion);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
     return { outcome, homeRegion, latest: next ?? current };
   }

@@ -39,11 +39,13 @@ CREATE TABLE replication (
  * The table is read once and then mirrored in memory: the object is its
  * only writer, and an object whose storage write fails is reset, memory and
  * all. Acknowledgements reach the mirror at once and the table only with
- * {@link saveAcknowledged}, which the primary calls in a stretch that
- * commits anyway (a write, an alarm pass), so that an acknowledgement costs
- * no commit of its own. One lost with the instance is harmless: the table
- * then shows the region behind, and it is pushed to again, which a replica
- * answers with the version it holds.
+ * {@link saveAcknowledged}, which the primary calls in an alarm pass, a
+ * stretch that commits anyway, so that an acknowledgement costs no commit
+ * of its own. A write does not save them: once it commits, every region
+ * lacks its version whatever the table says, and the alarm that backs up
+ * its pushes saves the acknowledgements that follow. One lost with the
+ * instance is harmless: the table then shows the region behind, and it is
+ * pushed to again, which a replica answers with the version it holds.
  */
 export class ReplicationLog {
   private mirror: Map<string, RegionProgressRow> | null = null;
