@@ -59,11 +59,13 @@ const commit = execFileSync("git", ["describe", "--always", "--dirty"], { encodi
 const workers = new Map<WorkerName, BenchWorker>();
 const load = startLoadProcess();
 
+/** geocache from wrangler.toml, configured as `variant`, reported as `name`. */
+const startGeocache = (variant: keyof typeof GEOCACHE_VARS, name: string = variant) =>
+  startWorker(name, "wrangler.toml", { vars: { ANONYMOUS_ACCESS: "admin", ...GEOCACHE_VARS[variant] } });
+
 /** Eventual reads alone and under writes, and replication visibility, on a fresh geocache worker with the edge tier off. */
 async function measureUnderWritesAlone() {
-  const worker = await startWorker("geocache-under-writes", "wrangler.toml", {
-    vars: { ANONYMOUS_ACCESS: "admin", ...GEOCACHE_VARS["geocache-edge-off"] },
-  });
+  const worker = await startGeocache("geocache-edge-off", "geocache-under-writes");
   try {
     return await measureUnderWrites(
       worker.url,
@@ -88,7 +90,7 @@ try {
   // One after another: each worker's workerd process is told apart from those started before it.
   for (const name of BASELINES) workers.set(name, await startWorker(name, baselineConfig(name)));
   for (const name of GEOCACHE_WORKERS) {
-    workers.set(name, await startWorker(name, "wrangler.toml", { vars: { ANONYMOUS_ACCESS: "admin", ...GEOCACHE_VARS[name] } }));
+    workers.set(name, await startGeocache(name));
   }
   for (const name of ["workers-kv", "cache-api"] as const) {
     const answer = await fetch(`${workers.get(name)!.url}/seed`, { method: "POST" });
