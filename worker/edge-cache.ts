@@ -10,6 +10,9 @@ import type { IsolateCache } from "../durable-objects/isolate-cache";
  */
 const COPY_HEADER = "X-Geocache-Copy";
 
+/** Keys whose last written version an isolate remembers ({@link EdgeCache.purge}): a few dozen bytes each. */
+const MAX_WRITTEN_IDS = 4096;
+
 type CopyFigures = Pick<ConfirmedRecord, "version" | "committedAt" | "confirmedAt" | "expiresAt"> & { storedAt: number };
 
 function figuresOf(header: string | null): CopyFigures | null {
@@ -37,6 +40,14 @@ function figuresOf(header: string | null): CopyFigures | null {
  * callers around the world, regions must not share copies.
  */
 export class EdgeCache {
+  /**
+   * Per copy id, the newest version a write at this data center was
+   * answered with (through {@link purge}): a fill that was on its way
+   * during that write carries an older one, which must not come back.
+   * Bounded; the oldest id is dropped first.
+   */
+  private readonly written = new Map<string, number>();
+
   constructor(
     private readonly cache: Cache,
     /** The loosest staleness an eventual read is served from here with; 0 turns the tier off. */
@@ -87,12 +98,17 @@ export class EdgeCache {
    * rewritten only for a new version, or once the isolate's copy of the same
    * version is half its age: a revalidated copy (the same version, vouched
    * for anew) costs a Cache API write at most that often per isolate.
+   * A copy older than one this isolate holds, or than a version written at
+   * this data center since it purged the key, is kept nowhere: a read that
+   * was on its way while a newer version was stored or written finishes
+   * later, and its copy must not replace what came after it.
    */
   async store(region: Region, record: ConfirmedRecord): Promise<void> {
     if (record.value === null) return;
     const id = this.idOf(region, record);
     const storedAt = Date.now();
     const held = this.memory.enabled ? this.memory.get(id) : null;
+    if (record.version < Math.max(held?.record.version ?? 0, this.written.get(id) ?? 0)) return;
     const recentlyWritten = held !== null && held.record.version === record.version && storedAt - held.storedAt < this.maxAgeMs / 2;
     if (this.memory.enabled) this.memory.set(id, record, recentlyWritten ? held.storedAt : storedAt);
     if (recentlyWritten) return;
@@ -104,10 +120,17 @@ export class EdgeCache {
     await this.cache.put(this.urlFor(id), new Response(record.value, { headers }));
   }
 
-  /** Drops the copy of a key in a region: a write at this data center must not be followed by its old value here. */
-  async purge(region: Region, ref: KeyRef): Promise<void> {
+  /**
+   * Drops the copy of a key in a region, which a write at this data center
+   * answered with `version`: the write must not be followed by an older
+   * value here, neither the copy held nor one a read on its way brings back.
+   */
+  async purge(region: Region, ref: KeyRef, version: number): Promise<void> {
     const id = this.idOf(region, ref);
     this.memory.delete(id);
+    this.written.delete(id);
+    this.written.set(id, version);
+    if (this.written.size > MAX_WRITTEN_IDS) this.written.delete(this.written.keys().next().value!);
     await this.cache.delete(this.urlFor(id));
   }
 

@@ -54,7 +54,7 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
     const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion } : {};
     throw new ApiError(failure.status, failure.code, failure.message(ref.key, outcome.currentVersion), {}, undefined, details);
   }
-  if (edge.enabled) await edge.purge(region, ref);
+  if (edge.enabled) await edge.purge(region, ref, outcome.version);
   c.get("session").observe(entryId(ref.namespace, ref.key), outcome.version);
   c.header("ETag", `"${outcome.version}"`);
   c.header("X-Version", String(outcome.version));

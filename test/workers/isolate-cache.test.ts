@@ -75,6 +75,29 @@ describe("the edge tier", () => {
     expect(await edge.match("weur", v1, (copy) => copy.version >= 2)).toBeNull();
   });
 
+  it("keeps no copy older than one held or than a version written here, in memory or in the data center", async () => {
+    const cache = await caches.open(`edge-${crypto.randomUUID()}`);
+    const edge = new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024));
+    const other = new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024));
+    const any = () => true;
+    const v2 = { ...record(2, 10), confirmedAt: Date.now() };
+    await edge.store("weur", v2);
+    // A read that fetched version 1 before version 2 was stored finishes now.
+    await edge.store("weur", { ...v2, version: 1 });
+    expect((await edge.match("weur", v2, any))?.version).toBe(2);
+    expect((await other.match("weur", v2, any))?.version).toBe(2);
+
+    // Version 3 is written at this data center; a read on its way during the write brings back version 2.
+    await edge.purge("weur", v2, 3);
+    await edge.store("weur", { ...v2, confirmedAt: Date.now() });
+    expect(await edge.match("weur", v2, any)).toBeNull();
+    const third = new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024));
+    expect(await third.match("weur", v2, any)).toBeNull();
+    await edge.store("weur", { ...v2, version: 3 });
+    expect((await edge.match("weur", v2, any))?.version).toBe(3);
+    expect((await third.match("weur", v2, any))?.version).toBe(3);
+  });
+
   it("reads a data center's copy back exactly, expiry included, and takes one whose figures do not parse for a miss", async () => {
     const cache = await caches.open(`edge-${crypto.randomUUID()}`);
     const edge = new EdgeCache(cache, 1_000, new IsolateCache(0));
