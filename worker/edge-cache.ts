@@ -128,8 +128,10 @@ export class EdgeCache {
   async purge(region: Region, ref: KeyRef, version: number): Promise<void> {
     const id = this.idOf(region, ref);
     this.memory.delete(id);
+    // Writes answered out of order (a replayed one, say) never lower what is known to be written.
+    const newest = Math.max(version, this.written.get(id) ?? 0);
     this.written.delete(id);
-    this.written.set(id, version);
+    this.written.set(id, newest);
     if (this.written.size > MAX_WRITTEN_IDS) this.written.delete(this.written.keys().next().value!);
     await this.cache.delete(this.urlFor(id));
   }

@@ -96,6 +96,13 @@ describe("the edge tier", () => {
     await edge.store("weur", { ...v2, version: 3 });
     expect((await edge.match("weur", v2, any))?.version).toBe(3);
     expect((await third.match("weur", v2, any))?.version).toBe(3);
+
+    // Versions 5 and then 4 (a replayed write) are answered here: version 4 is still older than what was written.
+    await edge.purge("weur", v2, 5);
+    await edge.purge("weur", v2, 4);
+    await edge.store("weur", { ...v2, version: 4 });
+    expect(await edge.match("weur", v2, any)).toBeNull();
+    expect(await new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024)).match("weur", v2, any)).toBeNull();
   });
 
   it("reads a data center's copy back exactly, expiry included, and takes one whose figures do not parse for a miss", async () => {
