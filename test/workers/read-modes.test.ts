@@ -132,6 +132,28 @@ describe("read-your-writes sessions", () => {
     const answer = await call(keyPath(key), { headers: { "X-Session": "not!base64" } });
     expect(answer.status).toBe(400);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("invalid_session");
+    expect(answer.headers.get("X-Session")).toBeNull();
+  });
+
+  it("answers the session token back on refusals of access and of a region too, and checks access before the token", async () => {
+    const ref = uniqueRef("session-refused");
+    const written = await call(keyPath(ref.key), { method: "PUT", body: "kept" });
+    expect(written.status).toBe(200);
+    const token = written.headers.get("X-Session")!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+    const codeOf = async (answer: Response) => ((await answer.json()) as { error: { code: string } }).error.code;
+
+    const unknownToken = await call(keyPath(ref.key), { headers: { Authorization: "Bearer not-a-known-token", "X-Session": token } });
+    expect([unknownToken.status, await codeOf(unknownToken)]).toEqual([401, "invalid_token"]);
+    expect(unknownToken.headers.get("X-Session")).toBe(token);
+
+    const unknownRegion = await call(keyPath(ref.key), { headers: { "X-Region": "mars", "X-Session": token } });
+    expect([unknownRegion.status, await codeOf(unknownRegion)]).toEqual([400, "invalid_region"]);
+    expect(unknownRegion.headers.get("X-Session")).toBe(token);
+
+    const both = await call(keyPath(ref.key), { headers: { Authorization: "Bearer not-a-known-token", "X-Session": "not!base64" } });
+    expect([both.status, await codeOf(both)]).toEqual([401, "invalid_token"]);
+    expect(both.headers.get("X-Session")).toBeNull();
   });
 });
 
