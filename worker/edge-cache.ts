@@ -124,6 +124,10 @@ export class EdgeCache {
    * Drops the copy of a key in a region, which a write at this data center
    * answered with `version`: the write must not be followed by an older
    * value here, neither the copy held nor one a read on its way brings back.
+   * Never rejects: the write is durable by now, and an error would invite a
+   * client to send it again (an `incr` would count twice). If the Cache API
+   * fails, the data center's copy is served until its `maxAgeMs` runs out,
+   * as it would be in another data center; sessions still read the write.
    */
   async purge(region: Region, ref: KeyRef, version: number): Promise<void> {
     const id = this.idOf(region, ref);
@@ -133,7 +137,7 @@ export class EdgeCache {
     this.written.delete(id);
     this.written.set(id, newest);
     if (this.written.size > MAX_WRITTEN_IDS) this.written.delete(this.written.keys().next().value!);
-    await this.cache.delete(this.urlFor(id));
+    await this.cache.delete(this.urlFor(id)).catch((error: unknown) => console.error(`edge purge of ${id} failed: ${String(error)}`));
   }
 
   private idOf(region: Region, ref: KeyRef): string {
