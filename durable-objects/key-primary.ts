@@ -107,11 +107,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   /**
    * Applies a put, delete or increment if its preconditions hold, and answers
    * once the new version is durable. `region` is where the write came from;
-   * the first write's region is the primary's home, where `locationHint`
-   * placed it.
+   * see {@link settleHome} for the primary's home.
    */
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
+    this.settleHome(request.ref, region);
     const { outcome, homeRegion, latest } = this.apply(request, region);
     // Without a delay to coalesce a burst in, the pushes start now; those in flight take the newest record when they answer.
     if (latest && this.replicationDelay() === 0) this.pushInBackground({ ...latest, homeRegion });
@@ -142,15 +142,30 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     return { outcome, homeRegion, latest: next ?? current };
   }
 
+  /**
+   * The object lives where the first request to reach it was from: every
+   * caller names its region as the `locationHint`, which places the object
+   * when that call creates it, and a cache is often read before it is
+   * written. That region is the key's home, kept from then on (until the
+   * first write, with a version-0 tombstone, which reads as the key never
+   * written), so the region a strong read names is where its primary is.
+   */
+  private settleHome(ref: KeyRef, from: Region | undefined): void {
+    if (from === undefined || this.store.latest() !== null) return;
+    this.store.save({ ...ref, version: 0, value: null, contentType: "", committedAt: 0, expiresAt: null }, from);
+  }
+
   /** The latest record, read from storage (never from memory), vouched for as of now. */
   async read(ref: KeyRef, from?: Region): Promise<PrimaryRead> {
     await this.arriveFrom(from);
+    this.settleHome(ref, from);
     return this.readNow(ref);
   }
 
   /** Whether a copy at `version` is still the latest; only when it is not do the bytes travel. */
   async revalidate(ref: KeyRef, version: number, from?: Region): Promise<Revalidation> {
     await this.arriveFrom(from);
+    this.settleHome(ref, from);
     const latest = await this.readNow(ref);
     return latest.record.version === version
       ? { unchanged: true, confirmedAt: latest.record.confirmedAt, homeRegion: latest.homeRegion }

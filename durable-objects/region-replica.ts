@@ -169,7 +169,8 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
 
   private async callPrimary(id: string, ref: KeyRef, region?: Region): Promise<ConfirmedRecord> {
     this.counters.primaryCalls++;
-    const primary = this.placement.primary(ref);
+    // The reader's region places the primary if this call is the first to reach it.
+    const primary = this.placement.primary(ref, region);
     const held = this.store.load(id);
     if (held) {
       const answer = await primary.revalidate(ref, held.version, region);

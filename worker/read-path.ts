@@ -42,7 +42,7 @@ export async function serveRead(
 async function fromNearestTier(...[settings, ref, region, read, defer]: Parameters<typeof serveRead>): Promise<ServedRead> {
   const { placement, edge, network } = settings;
   if (read.mode === "strong") {
-    const { record, homeRegion } = await callObject(() => placement.primary(ref).read(ref, region), { idempotent: true });
+    const { record, homeRegion } = await callObject(() => placement.primary(ref, region).read(ref, region), { idempotent: true });
     await network?.travel(homeRegion ?? region, region);
     return { record, servedBy: "primary", region: homeRegion ?? region, mode: read.mode, stalenessMs: 0 };
   }

@@ -22,6 +22,21 @@ describe("KeyPrimary", () => {
     expect((await primary.read(ref)).homeRegion).toBe("weur");
   });
 
+  it("makes the region of the first request its home, a read's when the key is read before it is written", async () => {
+    const readFirst = uniqueRef("home-read-first");
+    expect(await call(keyPath(readFirst.key), { headers: { "X-Region": "oc", "X-Consistency": "strong" } })).toMatchObject({ status: 404 });
+    const written = await placement.primary(readFirst, "weur").write({ ref: readFirst, op: { kind: "put", value: bytes("v"), contentType: "text/plain", ttlMs: null } }, "weur");
+    expect(written).toMatchObject({ ok: true, version: 1, homeRegion: "oc" });
+    const strong = await call(keyPath(readFirst.key), { headers: { "X-Region": "weur", "X-Consistency": "strong" } });
+    expect([strong.status, strong.headers.get("X-Region"), await strong.text()]).toEqual([200, "oc", "v"]);
+
+    // A miss at a replica reaches the primary from the replica's region.
+    const missFirst = uniqueRef("home-miss-first");
+    expect((await call(keyPath(missFirst.key), { headers: { "X-Region": "apac", "X-Consistency": "eventual" } })).status).toBe(404);
+    expect(await putText(missFirst, "w", "enam")).toBe(1);
+    expect((await placement.primary(missFirst).read(missFirst)).homeRegion).toBe("apac");
+  });
+
   it("answers a key never written as absent, at version 0", async () => {
     const ref = uniqueRef("absent");
     const { record, homeRegion } = await placement.primary(ref).read(ref);
