@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { toBase64 } from "../base64";
+import { mapBounded } from "../bounded-map";
 import { entryId } from "../../durable-objects/topology";
 import { isConsistency, resolveRead, type ReadOptions, CONSISTENCY_MODES } from "../consistency";
 import { ApiError, methodNotAllowed } from "../errors";
@@ -22,6 +23,19 @@ export const MAX_BATCH_KEYS = 100;
  * saying so, and the client asks for that key again.
  */
 export const MAX_BATCH_VALUE_BYTES = 16 * 1024 * 1024;
+/**
+ * The most value bytes one batch holds while they are on their way. The cap
+ * above bounds the values an answer keeps, but each value read is in memory
+ * until it is kept or dropped, and a hundred values of 1 MiB read at once
+ * would be 100 MiB: a batch reads at once as many keys as values of the
+ * largest size this bound allows, never fewer than sixteen.
+ */
+export const MAX_BATCH_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+
+/** How many keys of a batch are read at once where values may be `maxValueBytes` long: 16 at 1 MiB, all 100 at 160 KiB or less. */
+export function batchReadsAtOnce(maxValueBytes: number): number {
+  return Math.min(MAX_BATCH_KEYS, Math.max(16, Math.floor(MAX_BATCH_BYTES_IN_FLIGHT / Math.max(1, maxValueBytes))));
+}
 const BODY_LIMIT = 128 * 1024;
 const encoder = new TextEncoder();
 
@@ -79,9 +93,9 @@ const batchBody = jsonBody(BODY_LIMIT, (body, c): BatchRead => {
 const ANSWER_TOO_LARGE = `this value would take the answer past ${MAX_BATCH_VALUE_BYTES / 1024 / 1024} MiB of values: read this key on its own`;
 
 /**
- * `POST /v1/mget`: up to 100 keys read in parallel, each under the same
- * rules as a single read, and up to {@link MAX_BATCH_VALUE_BYTES} of values
- * in one answer.
+ * `POST /v1/mget`: up to 100 keys read in parallel (as many at once as
+ * {@link batchReadsAtOnce} allows), each under the same rules as a single
+ * read, and up to {@link MAX_BATCH_VALUE_BYTES} of values in one answer.
  */
 export const mget = new Hono<{ Bindings: Env; Variables: RegionVariables & SessionVariables & AuthVariables }>();
 
@@ -93,37 +107,35 @@ mget.post("/mget", batchBody, async (c) => {
   const region = c.get("region");
   // Taken in the order the values arrive; one that does not fit is dropped from the answer at once, not kept to the end.
   let bytesLeft = MAX_BATCH_VALUE_BYTES;
-  const results = await Promise.all(
-    keys.map(async (key) => {
-      const ref = { namespace, key };
-      const id = entryId(ref.namespace, key);
-      const read = resolveRead({ ...options, minVersion: minVersions.get(key) ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
-      try {
-        const served = await serveRead(settings, ref, region, read, (work) => c.executionCtx.waitUntil(work));
-        const { record } = served;
-        const found = record.value !== null;
-        const size = record.value?.byteLength ?? 0;
-        if (size > bytesLeft) return { key, status: 413, error: { code: "answer_too_large", message: ANSWER_TOO_LARGE } };
-        bytesLeft -= size;
-        session.observe(id, record.version);
-        return {
-          key,
-          status: found ? 200 : 404,
-          version: record.version,
-          value: found ? toBase64(record.value!) : null,
-          contentType: found ? record.contentType : null,
-          expiresAt: found ? record.expiresAt : null,
-          servedBy: served.servedBy,
-          region: served.region,
-          consistency: served.mode,
-          stalenessMs: served.stalenessMs,
-        };
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        return { key, status: error.status, error: { code: error.code, message: error.message } };
-      }
-    }),
-  );
+  const results = await mapBounded(keys, batchReadsAtOnce(settings.maxValueBytes), async (key) => {
+    const ref = { namespace, key };
+    const id = entryId(ref.namespace, key);
+    const read = resolveRead({ ...options, minVersion: minVersions.get(key) ?? options.minVersion }, settings.defaultConsistency, session.minVersion(id));
+    try {
+      const served = await serveRead(settings, ref, region, read, (work) => c.executionCtx.waitUntil(work));
+      const { record } = served;
+      const found = record.value !== null;
+      const size = record.value?.byteLength ?? 0;
+      if (size > bytesLeft) return { key, status: 413, error: { code: "answer_too_large", message: ANSWER_TOO_LARGE } };
+      bytesLeft -= size;
+      session.observe(id, record.version);
+      return {
+        key,
+        status: found ? 200 : 404,
+        version: record.version,
+        value: found ? toBase64(record.value!) : null,
+        contentType: found ? record.contentType : null,
+        expiresAt: found ? record.expiresAt : null,
+        servedBy: served.servedBy,
+        region: served.region,
+        consistency: served.mode,
+        stalenessMs: served.stalenessMs,
+      };
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return { key, status: error.status, error: { code: error.code, message: error.message } };
+    }
+  });
   return c.json({ results });
 });
 
