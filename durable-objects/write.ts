@@ -32,7 +32,15 @@ export type WriteOutcome =
       /** True when this answer is the replay of an earlier attempt with the same idempotency key. */
       replayed?: boolean;
     }
-  | { ok: false; code: WriteFailure; currentVersion: number; replayed?: boolean };
+  | {
+      ok: false;
+      code: WriteFailure;
+      /** The key's version now: that of its tombstone when it was deleted or expired, 0 when never written. */
+      currentVersion: number;
+      /** Whether a live value is at `currentVersion` (absent from answers stored before it was recorded). */
+      exists?: boolean;
+      replayed?: boolean;
+    };
 
 const INTEGER = /^-?(0|[1-9]\d*)$/;
 const encoder = new TextEncoder();
@@ -58,7 +66,7 @@ export function decideWrite(
 ): { next: KeyRecord | null; outcome: WriteOutcome } {
   const live = current !== null && isLive(current, now);
   const currentVersion = current?.version ?? 0;
-  const refuse = (code: WriteFailure) => ({ next: null, outcome: { ok: false as const, code, currentVersion } });
+  const refuse = (code: WriteFailure) => ({ next: null, outcome: { ok: false as const, code, currentVersion, exists: live } });
 
   if (request.ifMatch !== undefined && (!live || (request.ifMatch !== "*" && request.ifMatch !== currentVersion))) {
     return refuse("precondition_failed");

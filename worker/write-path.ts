@@ -12,12 +12,19 @@ import { settingsFor } from "./settings";
 type WriteContext = Context<{ Bindings: Env; Variables: RegionVariables & SessionVariables }>;
 export type AppliedWrite = Extract<WriteOutcome, { ok: true }>;
 
-const FAILURES: Record<WriteFailure, { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, version: number) => string }> = {
+const FAILURES: Record<
+  WriteFailure,
+  { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, version: number, exists: boolean) => string }
+> = {
   precondition_failed: {
     status: 412,
     code: "precondition_failed",
-    message: (key, version) =>
-      version === 0 ? `key "${key}" does not exist` : `key "${key}" is at version ${version}; the precondition does not hold`,
+    message: (key, version, exists) =>
+      exists
+        ? `key "${key}" is at version ${version}; the precondition does not hold`
+        : version === 0
+          ? `key "${key}" does not exist`
+          : `key "${key}" does not exist: it was deleted or expired, at version ${version}`,
   },
   not_found: { status: 404, code: "not_found", message: (key) => `key "${key}" does not exist` },
   not_an_integer: {
@@ -52,7 +59,7 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
   if (!outcome.ok) {
     const failure = FAILURES[outcome.code];
     const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion } : {};
-    throw new ApiError(failure.status, failure.code, failure.message(ref.key, outcome.currentVersion), {}, undefined, details);
+    throw new ApiError(failure.status, failure.code, failure.message(ref.key, outcome.currentVersion, outcome.exists ?? outcome.currentVersion > 0), {}, undefined, details);
   }
   if (edge.enabled) await edge.purge(region, ref, outcome.version);
   c.get("session").observe(entryId(ref.namespace, ref.key), outcome.version);

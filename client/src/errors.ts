@@ -107,8 +107,10 @@ export class ConflictError extends GeoCacheError {
 
 /**
  * 412: an `ifMatch` or `ifNoneMatch` condition did not hold. `currentVersion`
- * is the key's version now (0 when it does not exist), so a compare-and-set
- * loop can retry from there.
+ * is the key's version now (0 when it was never written; for a deleted or
+ * expired key, the version of its tombstone, which no `ifMatch` matches:
+ * recreate it with `ifNoneMatch: "*"`), so a compare-and-set loop can retry
+ * from there.
  *
  * @example
  * try {

@@ -152,7 +152,7 @@ export class GeoCache {
   /**
    * Deletes a key: true if it existed, false if not. With `ifMatch`, only at
    * that version, and a missing key is an error rather than false
-   * (`PreconditionFailedError` with `currentVersion` 0, or `NotFoundError`).
+   * (`PreconditionFailedError` with `currentVersion` 0, or the version of its deletion, or `NotFoundError`).
    *
    * @example if (await cache.delete("session:42")) console.log("logged out");
    */

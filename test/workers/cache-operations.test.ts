@@ -65,6 +65,18 @@ describe("conditional writes and reads", () => {
     expect(strong.headers.get("X-Version")).toBe("2");
   });
 
+  it("tells a deleted key's 412 from a mismatched version's, with the tombstone's version as the current one", async () => {
+    const ref = uniqueRef("cas-deleted");
+    await putText(ref, "here");
+    expect((await call(keyPath(ref.key), { method: "DELETE" })).status).toBe(200);
+    const refused = await call(keyPath(ref.key), { method: "PUT", body: "again", headers: { "If-Match": '"2"' } });
+    const { error } = (await refused.json()) as ErrorBody;
+    expect([refused.status, error.code, error.currentVersion]).toEqual([412, "precondition_failed", 2]);
+    expect(error.message).toBe(`key "${ref.key}" does not exist: it was deleted or expired, at version 2`);
+    const recreated = await call(keyPath(ref.key), { method: "PUT", body: "again", headers: { "If-None-Match": "*" } });
+    expect([recreated.status, recreated.headers.get("X-Version")]).toEqual([200, "3"]);
+  });
+
   it("creates only when absent with If-None-Match: *, and deletes only at the named version", async () => {
     const ref = uniqueRef("create-only");
     expect((await call(keyPath(ref.key), { method: "PUT", body: "first", headers: { "If-None-Match": "*" } })).status).toBe(200);
