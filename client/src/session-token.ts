@@ -16,7 +16,8 @@ const CAPACITY = 96;
 
 type Entries = Map<number, number>;
 
-function decode(token: string): Entries | null {
+/** A token's entries, key hash → version, most recent first; null for a token this client cannot read. */
+export function decodeSessionToken(token: string): Entries | null {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) return null;
   let bytes: Uint8Array;
   try {
@@ -65,20 +66,25 @@ function encode(entries: Entries): string {
 
 /**
  * The token to keep after an answer carrying `received`, when the client
- * held `held`: every key of both at its higher version, the answer's keys
- * as the most recent. Falls back to `received` when either is not a token
- * this client can read.
+ * held `held`: every key of both at its higher version, most recent first —
+ * the keys the answer added or raised, then the held token's in its order
+ * (which holds the answers that came in while this request was on its way,
+ * and which the answer, sent with an older token, knows nothing of) — cut to
+ * the service's capacity. Falls back to `received` when either is not a
+ * token this client can read.
  *
  * @example mergeSessionTokens(tokenAfterWritingA, tokenAfterWritingB) // a token covering both writes
  */
 export function mergeSessionTokens(held: string | undefined, received: string): string {
   if (held === undefined || held === received) return received;
-  const older = decode(held);
-  const newer = decode(received);
+  const older = decodeSessionToken(held);
+  const newer = decodeSessionToken(received);
   if (older === null || newer === null) return received;
   const merged: Entries = new Map();
-  for (const [hash, version] of newer) merged.set(hash, Math.max(version, older.get(hash) ?? 0));
-  for (const [hash, version] of older) if (merged.size < CAPACITY && !merged.has(hash)) merged.set(hash, version);
-  const unchanged = merged.size === newer.size && [...merged].every(([hash, version]) => newer.get(hash) === version);
-  return unchanged ? received : encode(merged);
+  for (const [hash, version] of newer) if (version > (older.get(hash) ?? 0)) merged.set(hash, version);
+  for (const [hash, version] of older) if (!merged.has(hash)) merged.set(hash, Math.max(version, newer.get(hash) ?? 0));
+  const kept = [...merged].slice(0, CAPACITY);
+  const asReceived = [...newer];
+  const unchanged = kept.length === asReceived.length && kept.every(([hash, version], i) => asReceived[i]![0] === hash && asReceived[i]![1] === version);
+  return unchanged ? received : encode(new Map(kept));
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GeoCache } from "../../client/src/index";
+import { decodeSessionToken } from "../../client/src/session-token";
+import { DEFAULT_NAMESPACE, entryId, fnv1a32 } from "../../durable-objects/topology";
 import { clientFor, closeTestServers, startTestServer, uniqueKey, type TestServer } from "./client-helpers";
 
 afterEach(closeTestServers);
@@ -90,6 +92,26 @@ describe("read-your-writes against the worker", () => {
     expect((await Promise.all(keys.map((key) => bystander.get(key)))).map((read) => read?.value)).toEqual(keys.map(() => "old"));
 
     await Promise.all(keys.map((key) => writer.set(key, "new")));
+    const reader = clientFor({ region: "oc", session: writer.session! });
+    for (const key of keys) expect(await reader.get(key)).toMatchObject({ value: "new", version: 2, consistency: "session" });
+  });
+
+  it("keeps every write of concurrent requests when the session is already full, ahead of the keys it touched before", async () => {
+    const writer = clientFor({ region: "weur" });
+    const keys = ["a", "b", "c", "d"].map((label) => uniqueKey(`full-${label}`));
+    await Promise.all(keys.map((key) => writer.set(key, "old")));
+    // 96 later writes, one after another, fill the session (its capacity) and push the four keys out of it.
+    for (let i = 0; i < 96; i++) await writer.set(uniqueKey(`full-filler-${i}`), "x");
+    expect(keys.map((key) => decodeSessionToken(writer.session!)!.has(fnv1a32(entryId(DEFAULT_NAMESPACE, key))))).toEqual([false, false, false, false]);
+    // Sydney's data center now holds the old values, for the edge tier's max age.
+    const bystander = clientFor({ region: "oc", session: false });
+    expect((await Promise.all(keys.map((key) => bystander.get(key)))).map((read) => read?.value)).toEqual(keys.map(() => "old"));
+
+    await Promise.all(keys.map((key) => writer.set(key, "new")));
+    // The token itself must name all four writes: replication here may well be quicker than the reads that check it.
+    const token = decodeSessionToken(writer.session!)!;
+    expect(token.size).toBe(96);
+    expect(keys.map((key) => token.get(fnv1a32(entryId(DEFAULT_NAMESPACE, key))))).toEqual([2, 2, 2, 2]);
     const reader = clientFor({ region: "oc", session: writer.session! });
     for (const key of keys) expect(await reader.get(key)).toMatchObject({ value: "new", version: 2, consistency: "session" });
   });
