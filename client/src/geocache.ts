@@ -1,7 +1,7 @@
 import { GeoCacheError, NotFoundError } from "./errors";
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
-import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults } from "./mget";
+import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults, READ_ALONE } from "./mget";
 import { readHeaders, readResult } from "./read-headers";
 import type { Requester, RequesterRequest } from "./requester";
 import type {
@@ -189,7 +189,9 @@ export class GeoCache {
    * Reads many keys at once: a result per key, in order, null where a key
    * does not exist. More than 100 keys are sent as several requests. Keys
    * whose values did not fit in their answer (past the service's 16 MiB of
-   * values) are asked for again in a follow-up request, as the batch asked.
+   * values) are asked for again in a follow-up request, as the batch asked;
+   * a key whose read failed for a while (its entry 429, 502, 503 or 504) is
+   * read on its own, retried as a `get` is.
    *
    * @example const [a, b] = await cache.mget(["a", "b"], { consistency: "strong" });
    */
@@ -198,7 +200,7 @@ export class GeoCache {
     return batches.flat() as (GetResult<T> | null)[];
   }
 
-  /** One batch of an `mget`: its results, with the keys left out of a full answer asked for again until none are. */
+  /** One batch of an `mget`: its results, with the keys left out of a full answer asked for again until none are, and those that failed for a while read alone. */
   private async mgetBatch(batch: readonly string[], options: MgetOptions): Promise<(GetResult | null)[]> {
     const body = JSON.stringify(mgetBody(batch, options));
     const response = await this.send(
@@ -208,14 +210,16 @@ export class GeoCache {
     // Any other key's error throws here, before anything is asked for again.
     const results = mgetResults(batch, await response.json(), options);
     const leftOut = batch.filter((_, i) => results[i] === LEFT_OUT);
-    if (leftOut.length === 0) return results as (GetResult | null)[];
+    const alone = batch.filter((_, i) => results[i] === READ_ALONE);
+    if (leftOut.length === 0 && alone.length === 0) return results as (GetResult | null)[];
+    const readAlone = (key: string) => this.get(key, getOptionsFor(key, options));
     // Each answer carries at least the first value to arrive, so every round leaves fewer out.
-    const again =
-      leftOut.length < batch.length
-        ? await this.mgetBatch(leftOut, options)
-        : await Promise.all(leftOut.map((key) => this.get(key, getOptionsFor(key, options))));
-    const byKey = new Map(leftOut.map((key, i) => [key, again[i]!]));
-    return batch.map((key, i) => (results[i] === LEFT_OUT ? byKey.get(key)! : (results[i] as GetResult | null)));
+    const [again, single] = await Promise.all([
+      leftOut.length === 0 ? [] : leftOut.length < batch.length ? this.mgetBatch(leftOut, options) : Promise.all(leftOut.map(readAlone)),
+      Promise.all(alone.map(readAlone)),
+    ]);
+    const byKey = new Map([...leftOut.map((key, i) => [key, again[i]!] as const), ...alone.map((key, i) => [key, single[i]!] as const)]);
+    return batch.map((key, i) => (byKey.has(key) ? byKey.get(key)! : (results[i] as GetResult | null)));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { errorFromStatus, type ErrorBody } from "./error-from-response";
+import { RETRYABLE_STATUSES } from "./retry";
 import type { Consistency, GetOptions, GetResult, MgetOptions, ServedBy } from "./types";
 import { base64Bytes, decodeBytes } from "./values";
 
@@ -60,6 +61,13 @@ const ANSWER_TOO_LARGE = "answer_too_large";
 export const LEFT_OUT: unique symbol = Symbol("left out of a full answer");
 
 /**
+ * Stands in {@link mgetResults} for a key whose read failed for a while
+ * (429, 502, 503, 504 in its entry, though the batch answered 200): read it
+ * on its own, which retries it as a `get` of it would be.
+ */
+export const READ_ALONE: unique symbol = Symbol("failed for a while: read on its own");
+
+/**
  * The options of a `get` that reads one key of an `mget` as the batch
  * would have: its mode, bound, region, signal, wait and the key's own
  * minimum version.
@@ -74,18 +82,24 @@ export function getOptionsFor(key: string, options: MgetOptions): GetOptions {
 
 /**
  * The results of one batch, in the order of its keys: each a `GetResult`,
- * null for a key that does not exist, or {@link LEFT_OUT} for one whose
- * value did not fit in the answer. A key whose read failed throws its typed
- * error (e.g. `UnavailableError`), as a `get` of it would.
+ * null for a key that does not exist, {@link LEFT_OUT} for one whose value
+ * did not fit in the answer, or {@link READ_ALONE} for one whose read failed
+ * for a while. A key whose read failed otherwise throws its typed error
+ * (e.g. `ForbiddenError`), as a `get` of it would.
  *
  * @example mgetResults(["a"], { results: [{ key: "a", status: 404 }] }, {}) // [null]
  */
-export function mgetResults(keys: readonly string[], answer: MgetAnswer, options: MgetOptions): (GetResult | null | typeof LEFT_OUT)[] {
+export function mgetResults(
+  keys: readonly string[],
+  answer: MgetAnswer,
+  options: MgetOptions,
+): (GetResult | null | typeof LEFT_OUT | typeof READ_ALONE)[] {
   const entries = answer.results ?? [];
   return keys.map((key, index) => {
     const entry = entries[index]?.key === key ? entries[index] : entries.find((candidate) => candidate.key === key);
     if (entry === undefined || entry.status === 404) return null;
     if (entry.error?.code === ANSWER_TOO_LARGE) return LEFT_OUT;
+    if (RETRYABLE_STATUSES.has(Number(entry.status))) return READ_ALONE;
     if (entry.status !== 200 || typeof entry.value !== "string") throw errorFromStatus(Number(entry.status), entry.error ?? {});
     const contentType = entry.contentType ?? "application/octet-stream";
     return {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConflictError, GeoCache, PreconditionFailedError, UnavailableError } from "../../client/src/index";
+import { BadRequestError, ConflictError, GeoCache, PreconditionFailedError } from "../../client/src/index";
 import { clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
 
 afterEach(closeTestServers);
@@ -114,9 +114,9 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
   });
 
   it("mget throws another key's error at once, without asking again for the keys left out", async () => {
-    const answer = { results: [{ key: "a", status: 413, error: { code: "answer_too_large", message: "too large" } }, { key: "b", status: 503, error: { code: "unavailable", message: "down" } }] };
+    const answer = { results: [{ key: "a", status: 413, error: { code: "answer_too_large", message: "too large" } }, { key: "b", status: 400, error: { code: "invalid_region", message: "no such region" } }] };
     const server = await startTestServer(() => ({ answer: { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(answer) } }));
-    await expect(new GeoCache({ url: server.url, session: false }).mget(["a", "b"])).rejects.toBeInstanceOf(UnavailableError);
+    await expect(new GeoCache({ url: server.url, session: false }).mget(["a", "b"])).rejects.toBeInstanceOf(BadRequestError);
     expect(server.seen).toHaveLength(1);
   });
 

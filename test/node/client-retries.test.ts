@@ -28,6 +28,31 @@ describe("retries against a real HTTP server that fails the first attempts", () 
     }
   });
 
+  it("reads on its own, retried, a key whose entry in an mget answer failed for a while", async () => {
+    const [a, b] = [uniqueKey("mget-503-a"), uniqueKey("mget-503-b")];
+    await Promise.all([clientFor().set(a, "va"), clientFor().set(b, "vb")]);
+    const entryOfB = { key: b, status: 200, version: 1, value: btoa("vb"), contentType: "text/plain", servedBy: "replica", region: "weur", stalenessMs: 0, expiresAt: null, consistency: "eventual" };
+    const batch = JSON.stringify({ results: [{ key: a, status: 503, error: { code: "unavailable", message: "the key's replica did not answer" } }, entryOfB] });
+    // The batch's entry for a failed; the get of a that follows fails once more, then reaches the worker.
+    const proxy = await startTestServer((request, index) =>
+      request.path === "/v1/mget"
+        ? { answer: { status: 200, headers: { "Content-Type": "application/json" }, body: batch } }
+        : index === 1
+          ? UNAVAILABLE
+          : { forward: true },
+    );
+    const results = await quickClient(proxy.url).mget([a, b]);
+    expect(results.map((result) => result?.value)).toEqual(["va", "vb"]);
+    expect(proxy.seen.map((request) => `${request.method} ${request.path}`)).toEqual(["POST /v1/mget", ...Array(2).fill(`GET /v1/keys/${a}`)]);
+
+    // With retry: false the key is still read on its own once, and its failure is the call's.
+    const refusing = await startTestServer((request) =>
+      request.path === "/v1/mget" ? { answer: { status: 200, headers: { "Content-Type": "application/json" }, body: batch } } : UNAVAILABLE,
+    );
+    await expect(new GeoCache({ url: refusing.url, retry: false }).mget([a, b])).rejects.toBeInstanceOf(UnavailableError);
+    expect(refusing.seen).toHaveLength(2);
+  });
+
   it("waits as long as Retry-After says before retrying a 429", async () => {
     const proxy = await failingFirst(1, apiError(429, "rate_limited", {}, { "Retry-After": "1" }));
     const started = Date.now();
