@@ -106,7 +106,8 @@ export function numberOption(
 ): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  const fits = raw.trim() !== "" && Number.isFinite(value) && (!rules.integer || Number.isSafeInteger(value));
+  // Decimal only: Number() would also take 0x10, 0b11 or 1e3.
+  const fits = /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(raw) && Number.isFinite(value) && (!rules.integer || Number.isSafeInteger(value));
   const inRange =
     (rules.min === undefined || value >= rules.min) && (rules.max === undefined || value <= rules.max) && (rules.above === undefined || value > rules.above);
   if (!fits || !inRange) {

@@ -29,7 +29,7 @@ function argsOf(invocation: Invocation, names: string[], most = names.length): s
 /** A value for JSON output: parsed JSON, text, or base64 for bytes. */
 function jsonValue(bytes: Uint8Array, contentType: string): { value: unknown; encoding?: "base64" } {
   const type = inferType(contentType);
-  const text = new TextDecoder().decode(bytes);
+  const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes);
   if (type === "json") {
     try {
       return { value: JSON.parse(text) };

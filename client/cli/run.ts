@@ -19,7 +19,12 @@ function rootCause(error: unknown): string | undefined {
 /** One line that says what went wrong. */
 function describe(error: unknown): string {
   if (error instanceof PreconditionFailedError) {
-    return `precondition failed: the key is at version ${error.currentVersion}${error.currentVersion === 0 ? " (it does not exist)" : ""}`;
+    const { currentVersion } = error;
+    // The service says when the key does not exist; a deleted one keeps its version, which no --if-match matches.
+    if (currentVersion > 0 && error.message.includes("does not exist")) {
+      return `precondition failed: the key does not exist (deleted or expired at version ${currentVersion}); --if-none-match writes it anew`;
+    }
+    return `precondition failed: the key is at version ${currentVersion}${currentVersion === 0 ? " (it does not exist)" : ""}`;
   }
   if (error instanceof GeoCacheError) {
     const detail = error.status === 0 ? rootCause(error) : `HTTP ${error.status} ${error.code}`;

@@ -1,6 +1,9 @@
 import { GeoCacheError } from "./errors";
 import type { RequestBody } from "./requester";
 
+/** Keeps a leading byte-order mark, which is part of the value (the default decoder drops it). */
+const UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
 /**
  * How a read hands back a value: a string, parsed JSON, bytes, or an unread stream.
  *
@@ -82,10 +85,10 @@ export function decodeBytes(bytes: Uint8Array, contentType: string, type?: Value
     case "stream":
       return new Response(bytes as unknown as BodyInit).body;
     case "text":
-      return new TextDecoder().decode(bytes);
+      return UTF8.decode(bytes);
     case "json":
       try {
-        return JSON.parse(new TextDecoder().decode(bytes));
+        return JSON.parse(UTF8.decode(bytes));
       } catch (error) {
         throw new GeoCacheError(`the value is not JSON (Content-Type ${contentType})`, { code: "invalid_json", cause: error });
       }

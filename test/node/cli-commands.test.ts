@@ -94,6 +94,9 @@ describe("geocache commands against the worker", () => {
     const refused = await runCli(["set", kept, "again", "--if-none-match"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe("geocache set: precondition failed: the key is at version 1\n");
+    expect((await runCli(["del", kept])).code).toBe(0);
+    const gone = await runCli(["set", kept, "again", "--if-match", "1"]);
+    expect([gone.code, gone.stderr]).toEqual([1, "geocache set: precondition failed: the key does not exist (deleted or expired at version 2); --if-none-match writes it anew\n"]);
 
     const key = uniqueKey("cli-ttl");
     const written = await runCli(["set", key, "brief", "--ttl", "2", "--json"]);

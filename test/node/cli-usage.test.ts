@@ -53,6 +53,9 @@ describe("mistakes: one line on stderr, status 2", () => {
     [["set", "k", "v", "--file", "/nonexistent"], /^geocache set: give the value as an argument or --file, not both/],
     [["set", "k", "--file", "/nonexistent/value"], /^geocache set: cannot read --file \/nonexistent\/value: ENOENT/],
     [["incr", "k", "1.5"], /^geocache incr: the amount must be an integer/],
+    [["incr", "k", "0x10"], /^geocache incr: the amount must be an integer/],
+    [["set", "k", "v", "--ttl", "1e3"], /^geocache set: --ttl must be a number/],
+    [["get", "k", "--min-version", "0b11"], /^geocache get: --min-version must be an integer/],
     [["health", "--url", "not a url"], /^geocache health: --url "not a url" is not a URL/],
   ])("%j", async (args, pattern) => {
     const run = await runCli(args);

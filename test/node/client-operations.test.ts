@@ -31,6 +31,10 @@ describe("GeoCache operations against the worker", () => {
     expect(eventual?.region).toBe("apac");
     expect(eventual?.servedBy).not.toBe("primary");
     expect(typeof eventual?.value).toBe("string");
+
+    // A leading byte-order mark is part of the text, and comes back with it.
+    await cache.set(key, "\uFEFFmarked");
+    expect((await cache.get(key, { consistency: "strong" }))?.value).toBe("\uFEFFmarked");
   });
 
   it("stores JSON as application/json and parses it back, inferred or asked for", async () => {
