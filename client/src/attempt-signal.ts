@@ -14,6 +14,9 @@ export interface AttemptSignal {
   race<T>(work: Promise<T>): Promise<T>;
 }
 
+/** The longest delay a timer keeps: past it, `setTimeout` fires at once (about 24.8 days). */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Links an attempt to the caller's `signal` and to a timer of `timeoutMs`
  * (0 for none). Built by hand rather than with `AbortSignal.any`, so that it
@@ -34,7 +37,7 @@ export function attemptSignal(caller: AbortSignal | undefined, timeoutMs: number
       ? setTimeout(() => {
           timedOut = true;
           controller.abort(new Error(`no answer within ${timeoutMs} ms`));
-        }, timeoutMs)
+        }, Math.min(timeoutMs, LONGEST_TIMER_MS))
       : undefined;
   const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer);
@@ -76,7 +79,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, Math.min(Math.max(0, ms), LONGEST_TIMER_MS));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

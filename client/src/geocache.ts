@@ -1,7 +1,7 @@
 import { GeoCacheError, NotFoundError } from "./errors";
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
-import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults, READ_ALONE } from "./mget";
+import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults, READ_ALONE, type MgetAnswer } from "./mget";
 import { readHeaders, readResult } from "./read-headers";
 import type { Requester, RequesterRequest } from "./requester";
 import type {
@@ -145,7 +145,7 @@ export class GeoCache {
     if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
     if (options.ifNoneMatch !== undefined) headers["If-None-Match"] = options.ifNoneMatch;
     const response = await this.write({ method: "PUT", path: keyPath(key), headers, body }, options);
-    const answer = (await response.json()) as { version: number; expiresAt?: number };
+    const answer = (await answerJson(response)) as { version: number; expiresAt?: number };
     return { version: answer.version, expiresAt: answer.expiresAt ?? null };
   }
 
@@ -181,7 +181,7 @@ export class GeoCache {
       { method: "POST", path: keyPath(key, "/incr"), headers: { "Content-Type": "application/json" }, body: JSON.stringify({ by }) },
       options,
     );
-    const answer = (await response.json()) as { value: number; version: number };
+    const answer = (await answerJson(response)) as { value: number; version: number };
     return { value: answer.value, version: answer.version };
   }
 
@@ -208,7 +208,7 @@ export class GeoCache {
       options,
     );
     // Any other key's error throws here, before anything is asked for again.
-    const results = mgetResults(batch, await response.json(), options);
+    const results = mgetResults(batch, (await answerJson(response)) as MgetAnswer, options);
     const leftOut = batch.filter((_, i) => results[i] === LEFT_OUT);
     const alone = batch.filter((_, i) => results[i] === READ_ALONE);
     if (leftOut.length === 0 && alone.length === 0) return results as (GetResult | null)[];
@@ -228,7 +228,7 @@ export class GeoCache {
    * @example const { status, region } = await cache.health(); // "ok", "weur"
    */
   async health(options: { signal?: AbortSignal } = {}): Promise<Health> {
-    return (await (await this.send({ method: "GET", path: "/v1/health", idempotent: true }, options)).json()) as Health;
+    return (await answerJson(await this.send({ method: "GET", path: "/v1/health", idempotent: true }, options))) as Health;
   }
 
   /**
@@ -237,7 +237,7 @@ export class GeoCache {
    * @example const { regions, nearest } = await cache.regions();
    */
   async regions(options: { signal?: AbortSignal } = {}): Promise<Regions> {
-    return (await (await this.send({ method: "GET", path: "/v1/regions", idempotent: true }, options)).json()) as Regions;
+    return (await answerJson(await this.send({ method: "GET", path: "/v1/regions", idempotent: true }, options))) as Regions;
   }
 
   /** Sends a request with the per-call options every method takes: region, signal, and time to wait on the service. */
@@ -254,5 +254,20 @@ export class GeoCache {
   /** Sends a write with its idempotency key: the caller's, or a fresh one kept across this write's retries. */
   private write(request: RequesterRequest, options: CallOptions & { idempotencyKey?: string }): Promise<Response> {
     return this.send({ ...request, idempotencyKey: options.idempotencyKey ?? newIdempotencyKey() }, options);
+  }
+}
+
+/** The JSON of an answer that succeeded; one that is not JSON (a proxy's page, say) is a {@link GeoCacheError}, not a bare `SyntaxError`. */
+async function answerJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const type = response.headers.get("Content-Type") ?? "none";
+    throw new GeoCacheError(`the service answered ${response.status} with a body that is not JSON (Content-Type ${type})`, {
+      status: response.status,
+      code: "invalid_answer",
+      cause: error,
+    });
   }
 }

@@ -122,6 +122,15 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ status: 502, code: "unavailable", message: "HTTP 502" });
   });
+
+  it("a 200 that is not JSON (a proxy's page) is a GeoCacheError that keeps the parse error as its cause", async () => {
+    const cache = await clientAnswering({ answer: { status: 200, headers: { "Content-Type": "text/html" }, body: "<h1>Sign in to the Wi-Fi</h1>" } });
+    for (const call of [() => cache.health(), () => cache.regions(), () => cache.set("k", "v"), () => cache.incr("k"), () => cache.mget(["k"])]) {
+      const error = await caught(call());
+      expect(error).toMatchObject({ status: 200, code: "invalid_answer" });
+      expect(error.cause).toBeInstanceOf(SyntaxError);
+    }
+  });
 });
 
 describe("mistakes of the caller", () => {
@@ -145,5 +154,12 @@ describe("mistakes of the caller", () => {
     const cache = new GeoCache({ url: server.url, fetch: fetchOfItsOwn });
     expect((await cache.health()).status).toBe("ok");
     expect(thisSeen).toEqual([undefined]);
+  });
+});
+
+describe("timeouts against the worker", () => {
+  it("a timeout past what a timer can hold is kept, not turned into an immediate one", async () => {
+    const cache = new GeoCache({ url: workerUrl(), timeoutMs: 3_000_000_000, retry: false });
+    expect((await cache.health()).status).toBe("ok");
   });
 });
