@@ -59,7 +59,9 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
   if (!outcome.ok) {
     const failure = FAILURES[outcome.code];
     const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion } : {};
-    throw new ApiError(failure.status, failure.code, failure.message(ref.key, outcome.currentVersion, outcome.exists ?? outcome.currentVersion > 0), {}, undefined, details);
+    const message = failure.message(ref.key, outcome.currentVersion, outcome.exists ?? outcome.currentVersion > 0);
+    // Like a read's 404, a refusal names the key's version: it says the key's primary answered, not that no such path exists.
+    throw new ApiError(failure.status, failure.code, message, { "X-Version": String(outcome.currentVersion) }, undefined, details);
   }
   if (edge.enabled) await edge.purge(region, ref, outcome.version);
   c.get("session").observe(entryId(ref.namespace, ref.key), outcome.version);

@@ -40,7 +40,18 @@ async function errorBody(response: Response): Promise<ErrorBody> {
  * @example throw await errorFromResponse(response); // e.g. a NotFoundError for a 404
  */
 export async function errorFromResponse(response: Response): Promise<GeoCacheError> {
-  return errorFromStatus(response.status, await errorBody(response), retryAfterMs(response.headers.get("Retry-After")));
+  const body = await errorBody(response);
+  // A key's own 404 names its version; the service's 404 for a path it does not have, or another server's, does not.
+  if (response.status === 404) return new NotFoundError(messageOf(body, 404), { ...codeOf(body), keyMissing: response.headers.has("X-Version") });
+  return errorFromStatus(response.status, body, retryAfterMs(response.headers.get("Retry-After")));
+}
+
+function messageOf(body: ErrorBody, status: number): string {
+  return typeof body.message === "string" && body.message !== "" ? body.message : `HTTP ${status}`;
+}
+
+function codeOf(body: ErrorBody): { code?: string } {
+  return typeof body.code === "string" ? { code: body.code } : {};
 }
 
 /**
@@ -50,8 +61,8 @@ export async function errorFromResponse(response: Response): Promise<GeoCacheErr
  * @example errorFromStatus(412, { code: "precondition_failed", message: "…", currentVersion: 3 }) // a PreconditionFailedError
  */
 export function errorFromStatus(status: number, body: ErrorBody, waitMs: number | null = null): GeoCacheError {
-  const message = typeof body.message === "string" && body.message !== "" ? body.message : `HTTP ${status}`;
-  const options = { status, ...(typeof body.code === "string" ? { code: body.code } : {}) };
+  const message = messageOf(body, status);
+  const options = { status, ...codeOf(body) };
   switch (status) {
     case 400:
       return new BadRequestError(message, options);

@@ -81,14 +81,22 @@ export class ForbiddenError extends GeoCacheError {
 /**
  * 404: no such key, or no such path. `get` answers `null` and `delete`
  * `false` instead of throwing it for a missing key (a conditional delete of
- * one fails its condition instead: {@link PreconditionFailedError}).
+ * one fails its condition instead: {@link PreconditionFailedError}); a 404
+ * that is not the key's own answer (a URL that is no geocache, or a path
+ * prefix the service does not serve) is thrown, so a misconfigured client
+ * is not mistaken for an empty cache.
  *
  * @example await cache.health().catch((e) => e instanceof NotFoundError); // a URL that is no geocache
  */
 export class NotFoundError extends GeoCacheError {
-  constructor(message: string, options: GeoCacheErrorOptions = {}) {
-    super(message, { status: 404, code: "not_found", ...options });
+  /** Whether the key's own answer said it does not exist (the answer named its version, `X-Version`). */
+  readonly keyMissing: boolean;
+
+  constructor(message: string, options: GeoCacheErrorOptions & { keyMissing?: boolean } = {}) {
+    const { keyMissing = false, ...rest } = options;
+    super(message, { status: 404, code: "not_found", ...rest });
     this.name = "NotFoundError";
+    this.keyMissing = keyMissing;
   }
 }
 

@@ -120,7 +120,7 @@ export class GeoCache {
         options,
       );
     } catch (error) {
-      if (error instanceof NotFoundError) return null;
+      if (error instanceof NotFoundError && error.keyMissing) return null;
       throw error;
     }
     const contentType = response.headers.get("Content-Type") ?? "application/octet-stream";
@@ -164,7 +164,7 @@ export class GeoCache {
       await response.body?.cancel();
       return true;
     } catch (error) {
-      if (error instanceof NotFoundError && options.ifMatch === undefined) return false;
+      if (error instanceof NotFoundError && error.keyMissing && options.ifMatch === undefined) return false;
       throw error;
     }
   }

@@ -93,7 +93,7 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
   });
 
   it("404 to a conditional delete: a NotFoundError, where an unconditional one answers false", async () => {
-    const cache = await clientAnswering(apiError(404, "not_found"));
+    const cache = await clientAnswering(apiError(404, "not_found", {}, { "X-Version": "3" }));
     expect(await cache.delete("k")).toBe(false);
     const error = await caught(cache.delete("k", { ifMatch: 2 }));
     expect(error).toBeInstanceOf(NotFoundError);
@@ -121,6 +121,15 @@ describe("typed errors for answers the worker cannot give on demand (a test serv
     const error = await caught(cache.get("k"));
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ status: 502, code: "unavailable", message: "HTTP 502" });
+  });
+
+  it("a 404 that is not a key's own answer (no X-Version) is thrown by get and delete, not taken for a missing key", async () => {
+    const cache = await clientAnswering(apiError(404, "not_found"));
+    for (const call of [() => cache.get("k"), () => cache.delete("k")]) {
+      const error = await caught(call());
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ status: 404, keyMissing: false });
+    }
   });
 
   it("a 200 that is not JSON (a proxy's page) is a GeoCacheError that keeps the parse error as its cause", async () => {
@@ -157,7 +166,16 @@ describe("mistakes of the caller", () => {
   });
 });
 
-describe("timeouts against the worker", () => {
+describe("against the worker", () => {
+  it("a URL with a path the service does not serve fails get and delete with a NotFoundError, where a missing key answers null and false", async () => {
+    const key = uniqueKey("path-prefix");
+    const misplaced = new GeoCache({ url: `${workerUrl()}/cache`, retry: false });
+    await expect(misplaced.get(key)).rejects.toMatchObject({ status: 404, keyMissing: false });
+    await expect(misplaced.delete(key)).rejects.toMatchObject({ status: 404, keyMissing: false });
+    const cache = new GeoCache({ url: workerUrl(), retry: false });
+    expect([await cache.get(key), await cache.delete(key)]).toEqual([null, false]);
+  });
+
   it("a timeout past what a timer can hold is kept, not turned into an immediate one", async () => {
     const cache = new GeoCache({ url: workerUrl(), timeoutMs: 3_000_000_000, retry: false });
     expect((await cache.health()).status).toBe("ok");

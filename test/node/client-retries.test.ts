@@ -140,7 +140,7 @@ describe("retries against a real HTTP server that fails the first attempts", () 
       expect(proxy.seen).toHaveLength(1);
       await proxy.close();
     }
-    const proxy = await failingFirst(100, apiError(404, "not_found"));
+    const proxy = await failingFirst(100, apiError(404, "not_found", {}, { "X-Version": "0" }));
     expect(await quickClient(proxy.url).get("k")).toBeNull();
     expect(proxy.seen).toHaveLength(1);
   });

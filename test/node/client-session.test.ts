@@ -13,7 +13,7 @@ function sessionServer(): Promise<TestServer> {
     return {
       answer: {
         status: missing ? 404 : 200,
-        headers: { "Content-Type": "application/json", "X-Session": `t${index}` },
+        headers: { "Content-Type": "application/json", "X-Session": `t${index}`, ...(missing ? { "X-Version": "0" } : {}) },
         body: missing ? '{"error":{"code":"not_found","message":"no such key"}}' : '{"status":"ok","region":"weur","time":0}',
       },
     };
