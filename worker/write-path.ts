@@ -58,8 +58,9 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
   await settingsFor(c.env).network?.travel(outcome.homeRegion, region);
   if (!outcome.ok) {
     const failure = FAILURES[outcome.code];
-    const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion } : {};
-    const message = failure.message(ref.key, outcome.currentVersion, outcome.exists ?? outcome.currentVersion > 0);
+    const exists = outcome.exists ?? outcome.currentVersion > 0;
+    const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion, exists } : {};
+    const message = failure.message(ref.key, outcome.currentVersion, exists);
     // Like a read's 404, a refusal names the key's version: it says the key's primary answered, not that no such path exists.
     throw new ApiError(failure.status, failure.code, message, { "X-Version": String(outcome.currentVersion) }, undefined, details);
   }

@@ -17,6 +17,7 @@ export interface ErrorBody {
   code?: unknown;
   message?: unknown;
   currentVersion?: unknown;
+  exists?: unknown;
 }
 
 async function errorBody(response: Response): Promise<ErrorBody> {
@@ -75,7 +76,10 @@ export function errorFromStatus(status: number, body: ErrorBody, waitMs: number 
     case 409:
       return new ConflictError(message, options);
     case 412:
-      return new PreconditionFailedError(message, Number(body.currentVersion ?? 0) || 0, options);
+      return new PreconditionFailedError(message, Number(body.currentVersion ?? 0) || 0, {
+        ...options,
+        ...(typeof body.exists === "boolean" ? { exists: body.exists } : {}),
+      });
     case 413:
       return new PayloadTooLargeError(message, options);
     case 429:

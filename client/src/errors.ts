@@ -80,8 +80,9 @@ export class ForbiddenError extends GeoCacheError {
 
 /**
  * 404: no such key, or no such path. `get` answers `null` and `delete`
- * `false` instead of throwing it for a missing key (a conditional delete of
- * one fails its condition instead: {@link PreconditionFailedError}); a 404
+ * `false` instead of throwing it for a missing key, and a conditional
+ * `delete` of a missing key throws it (its `cause` the service's
+ * {@link PreconditionFailedError}, with the key's version); a 404
  * that is not the key's own answer (a URL that is no geocache, or a path
  * prefix the service does not serve) is thrown, so a misconfigured client
  * is not mistaken for an empty cache.
@@ -128,13 +129,17 @@ export class ConflictError extends GeoCacheError {
  * }
  */
 export class PreconditionFailedError extends GeoCacheError {
-  /** The key's version when the write was refused; 0 when the key does not exist. */
+  /** The key's version when the write was refused; 0 when the key was never written. */
   readonly currentVersion: number;
+  /** Whether the key held a live value then (false for one never written, deleted or expired). */
+  readonly exists: boolean;
 
-  constructor(message: string, currentVersion: number, options: GeoCacheErrorOptions = {}) {
-    super(message, { status: 412, code: "precondition_failed", ...options });
+  constructor(message: string, currentVersion: number, options: GeoCacheErrorOptions & { exists?: boolean } = {}) {
+    const { exists = currentVersion > 0, ...rest } = options;
+    super(message, { status: 412, code: "precondition_failed", ...rest });
     this.name = "PreconditionFailedError";
     this.currentVersion = currentVersion;
+    this.exists = exists;
   }
 }
 

@@ -1,4 +1,4 @@
-import { GeoCacheError, NotFoundError } from "./errors";
+import { GeoCacheError, NotFoundError, PreconditionFailedError } from "./errors";
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
 import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults, READ_ALONE, type MgetAnswer } from "./mget";
@@ -151,8 +151,9 @@ export class GeoCache {
 
   /**
    * Deletes a key: true if it existed, false if not. With `ifMatch`, only at
-   * that version, and a missing key is an error rather than false
-   * (`PreconditionFailedError` with `currentVersion` 0, or the version of its deletion, or `NotFoundError`).
+   * that version (`PreconditionFailedError` with the version found), and a
+   * missing key is a `NotFoundError` rather than false, whose `cause` carries
+   * its version (0 when never written, else that of its deletion).
    *
    * @example if (await cache.delete("session:42")) console.log("logged out");
    */
@@ -165,6 +166,10 @@ export class GeoCache {
       return true;
     } catch (error) {
       if (error instanceof NotFoundError && error.keyMissing && options.ifMatch === undefined) return false;
+      // The service refuses a conditional delete of a missing key as a failed condition; to the caller the key is not there.
+      if (error instanceof PreconditionFailedError && !error.exists) {
+        throw new NotFoundError(error.message, { keyMissing: true, cause: error });
+      }
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BadRequestError, ConflictError, GeoCache, PreconditionFailedError } from "../../client/src/index";
+import { BadRequestError, ConflictError, GeoCache, NotFoundError, PreconditionFailedError } from "../../client/src/index";
 import { clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
 
 afterEach(closeTestServers);
@@ -33,11 +33,13 @@ describe("TTLs, conditional writes, counters and batch reads against the worker"
     const stale = await cache.delete(key, { ifMatch: version }).catch((error: unknown) => error);
     expect(stale).toMatchObject({ currentVersion: version + 1 });
     expect(await cache.delete(key, { ifMatch: version + 1 })).toBe(true);
-    // A conditional delete of a key that is not there is an error, not false.
-    await expect(cache.delete(key, { ifMatch: version + 1 })).rejects.toBeInstanceOf(PreconditionFailedError);
+    // A conditional delete of a key that is not there is a NotFoundError, not false; its cause has the key's version.
+    const deleted = await cache.delete(key, { ifMatch: version + 1 }).catch((error: unknown) => error);
+    expect(deleted).toBeInstanceOf(NotFoundError);
+    expect((deleted as NotFoundError).cause).toMatchObject({ status: 412, currentVersion: version + 2, exists: false });
     const never = await cache.delete(uniqueKey("never"), { ifMatch: 1 }).catch((error: unknown) => error);
-    expect(never).toBeInstanceOf(PreconditionFailedError);
-    expect(never).toMatchObject({ status: 412, currentVersion: 0 });
+    expect(never).toBeInstanceOf(NotFoundError);
+    expect((never as NotFoundError).cause).toMatchObject({ status: 412, currentVersion: 0, exists: false });
   });
 
   it("create-only: ifNoneMatch * writes only when the key does not exist", async () => {

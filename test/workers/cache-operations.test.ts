@@ -72,6 +72,8 @@ describe("conditional writes and reads", () => {
     const refused = await call(keyPath(ref.key), { method: "PUT", body: "again", headers: { "If-Match": '"2"' } });
     const { error } = (await refused.json()) as ErrorBody;
     expect([refused.status, error.code, error.currentVersion]).toEqual([412, "precondition_failed", 2]);
+    expect(error).toMatchObject({ exists: false });
+    expect(refused.headers.get("X-Version")).toBe("2");
     expect(error.message).toBe(`key "${ref.key}" does not exist: it was deleted or expired, at version 2`);
     const recreated = await call(keyPath(ref.key), { method: "PUT", body: "again", headers: { "If-None-Match": "*" } });
     expect([recreated.status, recreated.headers.get("X-Version")]).toEqual([200, "3"]);
