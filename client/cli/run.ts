@@ -20,8 +20,8 @@ function rootCause(error: unknown): string | undefined {
 function describe(error: unknown): string {
   if (error instanceof PreconditionFailedError) {
     const { currentVersion } = error;
-    // The service says when the key does not exist; a deleted one keeps its version, which no --if-match matches.
-    if (currentVersion > 0 && error.message.includes("does not exist")) {
+    // A deleted key keeps its version, which no --if-match matches.
+    if (currentVersion > 0 && !error.exists) {
       return `precondition failed: the key does not exist (deleted or expired at version ${currentVersion}); --if-none-match writes it anew`;
     }
     return `precondition failed: the key is at version ${currentVersion}${currentVersion === 0 ? " (it does not exist)" : ""}`;

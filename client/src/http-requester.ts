@@ -66,7 +66,7 @@ export class HttpRequester implements Requester {
     // A token or region the runtime cannot send is a TypeError here, as a request's own headers are in `request`.
     void new Headers(this.defaultHeaders);
     this.keepsSession = options.session !== false;
-    this.token = typeof options.session === "string" && options.session !== "" ? options.session : undefined;
+    if (typeof options.session === "string") this.session = options.session;
   }
 
   /** The session token last received, sent back as `X-Session`; setting it continues that session. */
@@ -75,6 +75,10 @@ export class HttpRequester implements Requester {
   }
 
   set session(token: string | undefined) {
+    // A token is base64url; anything else could not even be sent as a header, and would fail every request after.
+    if (token !== undefined && token !== "" && !/^[A-Za-z0-9_-]+$/.test(token)) {
+      throw new TypeError("a session token is base64url text, as the service's X-Session answers carry it");
+    }
     this.token = token === "" ? undefined : token;
     if (token !== undefined) this.keepsSession = true;
   }

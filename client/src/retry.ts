@@ -43,7 +43,10 @@ export function fullJitter(baseMs = 50, capMs = 2_000): (attempt: number) => num
  */
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
   if (option === false) return { retries: 0, backoff: () => 0 };
-  return { retries: Math.max(0, option?.retries ?? 3), backoff: option?.backoff ?? fullJitter() };
+  const retries = option?.retries ?? 3;
+  // NaN or a fraction would retry without end, or by surprise: the count must be a whole number.
+  if (!Number.isSafeInteger(retries) || retries < 0) throw new TypeError(`retry.retries must be a whole number, not ${retries}`);
+  return { retries, backoff: option?.backoff ?? fullJitter() };
 }
 
 /**

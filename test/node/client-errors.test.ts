@@ -153,6 +153,16 @@ describe("mistakes of the caller", () => {
     expect(() => new GeoCache({ url: server.url, token: "tok\nen" })).toThrow(TypeError);
   });
 
+  it("a session token that is not base64url, or a retry count that is not a whole number, is a TypeError at once", async () => {
+    const server = await startTestServer();
+    expect(() => new GeoCache({ url: server.url, session: "from\na cookie" })).toThrow(TypeError);
+    const cache = new GeoCache({ url: server.url });
+    expect(() => (cache.session = "not base64url!")).toThrow(TypeError);
+    expect(cache.session).toBeUndefined();
+    for (const retries of [Number.NaN, -1, 1.5]) expect(() => new GeoCache({ url: server.url, retry: { retries } })).toThrow(TypeError);
+    expect(server.seen).toHaveLength(0);
+  });
+
   it("calls a fetch it was given on its own, not as the client's method, as a runtime's fetch needs", async () => {
     const server = await startTestServer();
     const thisSeen: unknown[] = [];
