@@ -125,7 +125,9 @@ export class HttpRequester implements Requester {
       if (request.stream && response.ok) {
         attempt.stopTimer();
         handedOver = true;
-        return response;
+        // The caller's signal can still abort the body; once the body ends, errs or is cancelled, it is let go.
+        const { status, statusText, headers } = response;
+        return new Response(response.body && releasingWhenDone(response.body, () => attempt.dispose()), { status, statusText, headers });
       }
       const bytes = await attempt.race(response.arrayBuffer());
       const { status, statusText, headers } = response;
@@ -171,4 +173,29 @@ export class HttpRequester implements Requester {
       throw new AbortedError("the request was aborted", { cause: reason });
     }
   }
+}
+
+/** `body` as it comes, calling `release` once it has ended, failed or been cancelled. */
+function releasingWhenDone(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        release();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { AbortedError, GeoCache, TimeoutError } from "../../client/src/index";
 import { apiError, clientFor, closeTestServers, sleep, startTestServer, uniqueKey } from "./client-helpers";
@@ -44,6 +45,23 @@ describe("timeouts", () => {
 });
 
 describe("cancellation by the caller's signal", () => {
+  it("lets go of the caller's signal once a streamed answer is read to its end, or cancelled", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("stream-listeners");
+    await cache.set(key, "streamed");
+    const shutdown = new AbortController();
+    for (let i = 0; i < 12; i++) {
+      const read = await cache.get(key, { type: "stream", consistency: "strong", signal: shutdown.signal });
+      if (i % 2 === 0) expect(await new Response(read!.value).text()).toBe("streamed");
+      else await read!.value.cancel();
+    }
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
+    // While one is being read, the caller's signal still aborts it.
+    const open = await cache.get(key, { type: "stream", consistency: "strong", signal: shutdown.signal });
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(1);
+    await open!.value.cancel();
+  });
+
   it("aborts a request in flight with an AbortError and sends no retry", async () => {
     const server = await startTestServer(() => ({ forward: true, delayMs: 1_000 }));
     const cache = new GeoCache({ url: server.url, retry: { retries: 3, backoff: () => 1 } });
