@@ -39,6 +39,8 @@ export type WriteOutcome =
       currentVersion: number;
       /** Whether a live value is at `currentVersion` (absent from answers stored before it was recorded). */
       exists?: boolean;
+      /** For `not_an_integer`: the value is a whole number, but the increment would take it past ±(2^53 − 1). */
+      overflow?: boolean;
       replayed?: boolean;
     };
 
@@ -91,7 +93,7 @@ export function decideWrite(
       const previous = live ? parseCounter(current!.value!) : 0;
       if (previous === null) return refuse("not_an_integer");
       counter = previous + request.op.by;
-      if (!Number.isSafeInteger(counter)) return refuse("not_an_integer");
+      if (!Number.isSafeInteger(counter)) return { next: null, outcome: { ...refuse("not_an_integer").outcome, overflow: true } };
       next = {
         ...base,
         value: encoder.encode(String(counter)).buffer as ArrayBuffer,

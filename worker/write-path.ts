@@ -14,7 +14,7 @@ export type AppliedWrite = Extract<WriteOutcome, { ok: true }>;
 
 const FAILURES: Record<
   WriteFailure,
-  { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, version: number, exists: boolean) => string }
+  { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, version: number, exists: boolean, overflow: boolean) => string }
 > = {
   precondition_failed: {
     status: 412,
@@ -30,7 +30,10 @@ const FAILURES: Record<
   not_an_integer: {
     status: 409,
     code: "not_an_integer",
-    message: (key) => `key "${key}" does not hold a whole number in decimal text within ±(2^53 − 1)`,
+    message: (key, _version, _exists, overflow) =>
+      overflow
+        ? `key "${key}" holds a whole number, but this increment would take it past ±(2^53 − 1)`
+        : `key "${key}" does not hold a whole number in decimal text within ±(2^53 − 1)`,
   },
   idempotency_key_reused: {
     status: 422,
@@ -60,7 +63,7 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
     const failure = FAILURES[outcome.code];
     const exists = outcome.exists ?? outcome.currentVersion > 0;
     const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion, exists } : {};
-    const message = failure.message(ref.key, outcome.currentVersion, exists);
+    const message = failure.message(ref.key, outcome.currentVersion, exists, outcome.overflow === true);
     // Like a read's 404, a refusal names the key's version: it says the key's primary answered, not that no such path exists.
     throw new ApiError(failure.status, failure.code, message, { "X-Version": String(outcome.currentVersion) }, undefined, details);
   }

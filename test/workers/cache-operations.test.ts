@@ -123,7 +123,11 @@ describe("counters and idempotent retries", () => {
     await putText(ref, "twelve");
     const refused = await incr();
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as ErrorBody).error.code).toBe("not_an_integer");
+    expect(((await refused.json()) as ErrorBody).error).toMatchObject({ code: "not_an_integer", message: `key "${ref.key}" does not hold a whole number in decimal text within ±(2^53 − 1)` });
+    await putText(ref, String(Number.MAX_SAFE_INTEGER));
+    const overflowed = await incr();
+    expect(overflowed.status).toBe(409);
+    expect(((await overflowed.json()) as ErrorBody).error).toMatchObject({ code: "not_an_integer", message: `key "${ref.key}" holds a whole number, but this increment would take it past ±(2^53 − 1)` });
     expect((await call(`${keyPath(ref.key)}/incr`)).status).toBe(405);
   });
 
