@@ -111,7 +111,6 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    */
   async write(request: WriteRequest, region: Region): Promise<WriteOutcome & { homeRegion: Region }> {
     await this.arriveFrom(region);
-    this.settleHome(request.ref, region);
     const { outcome, homeRegion, latest } = this.apply(request, region);
     // Without a delay to coalesce a burst in, the pushes start now; those in flight take the newest record when they answer.
     if (latest && this.replicationDelay() === 0) this.pushInBackground({ ...latest, homeRegion });
@@ -138,6 +137,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     const { next, outcome } = decideWrite(current, request, now);
     // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes saves the newer ones.
     if (next) this.store.save(next, homeRegion);
+    else this.settleHome(request.ref, region);
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
     return { outcome, homeRegion, latest: next ?? current };
   }

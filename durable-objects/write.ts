@@ -68,7 +68,10 @@ export function decideWrite(
 ): { next: KeyRecord | null; outcome: WriteOutcome } {
   const live = current !== null && isLive(current, now);
   const currentVersion = current?.version ?? 0;
-  const refuse = (code: WriteFailure) => ({ next: null, outcome: { ok: false as const, code, currentVersion, exists: live } });
+  const refuse = (code: WriteFailure, more: { overflow?: true } = {}) => ({
+    next: null,
+    outcome: { ok: false as const, code, currentVersion, exists: live, ...more },
+  });
 
   if (request.ifMatch !== undefined && (!live || (request.ifMatch !== "*" && request.ifMatch !== currentVersion))) {
     return refuse("precondition_failed");
@@ -93,7 +96,7 @@ export function decideWrite(
       const previous = live ? parseCounter(current!.value!) : 0;
       if (previous === null) return refuse("not_an_integer");
       counter = previous + request.op.by;
-      if (!Number.isSafeInteger(counter)) return { next: null, outcome: { ...refuse("not_an_integer").outcome, overflow: true } };
+      if (!Number.isSafeInteger(counter)) return refuse("not_an_integer", { overflow: true });
       next = {
         ...base,
         value: encoder.encode(String(counter)).buffer as ArrayBuffer,

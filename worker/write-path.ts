@@ -12,25 +12,25 @@ import { settingsFor } from "./settings";
 type WriteContext = Context<{ Bindings: Env; Variables: RegionVariables & SessionVariables }>;
 export type AppliedWrite = Extract<WriteOutcome, { ok: true }>;
 
-const FAILURES: Record<
-  WriteFailure,
-  { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, version: number, exists: boolean, overflow: boolean) => string }
-> = {
+/** What a refusal's message may tell: the key's version, whether a live value is at it, and for `incr` whether it would overflow. */
+type Refusal = { currentVersion: number; exists: boolean; overflow: boolean };
+
+const FAILURES: Record<WriteFailure, { status: ContentfulStatusCode; code: ErrorCode; message: (key: string, refusal: Refusal) => string }> = {
   precondition_failed: {
     status: 412,
     code: "precondition_failed",
-    message: (key, version, exists) =>
+    message: (key, { currentVersion, exists }) =>
       exists
-        ? `key "${key}" is at version ${version}; the precondition does not hold`
-        : version === 0
+        ? `key "${key}" is at version ${currentVersion}; the precondition does not hold`
+        : currentVersion === 0
           ? `key "${key}" does not exist`
-          : `key "${key}" does not exist: it was deleted or expired, at version ${version}`,
+          : `key "${key}" does not exist: it was deleted or expired, at version ${currentVersion}`,
   },
   not_found: { status: 404, code: "not_found", message: (key) => `key "${key}" does not exist` },
   not_an_integer: {
     status: 409,
     code: "not_an_integer",
-    message: (key, _version, _exists, overflow) =>
+    message: (key, { overflow }) =>
       overflow
         ? `key "${key}" holds a whole number, but this increment would take it past ±(2^53 − 1)`
         : `key "${key}" does not hold a whole number in decimal text within ±(2^53 − 1)`,
@@ -61,9 +61,10 @@ export async function performWrite(c: WriteContext, request: WriteRequest): Prom
   await settingsFor(c.env).network?.travel(outcome.homeRegion, region);
   if (!outcome.ok) {
     const failure = FAILURES[outcome.code];
-    const exists = outcome.exists ?? outcome.currentVersion > 0;
-    const details = outcome.code === "precondition_failed" ? { currentVersion: outcome.currentVersion, exists } : {};
-    const message = failure.message(ref.key, outcome.currentVersion, exists, outcome.overflow === true);
+    // Answers stored for an idempotency key before `exists` was recorded lack it.
+    const refusal: Refusal = { currentVersion: outcome.currentVersion, exists: outcome.exists ?? outcome.currentVersion > 0, overflow: outcome.overflow === true };
+    const details = outcome.code === "precondition_failed" ? { currentVersion: refusal.currentVersion, exists: refusal.exists } : {};
+    const message = failure.message(ref.key, refusal);
     // Like a read's 404, a refusal names the key's version: it says the key's primary answered, not that no such path exists.
     throw new ApiError(failure.status, failure.code, message, { "X-Version": String(outcome.currentVersion) }, undefined, details);
   }

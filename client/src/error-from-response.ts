@@ -41,18 +41,11 @@ async function errorBody(response: Response): Promise<ErrorBody> {
  * @example throw await errorFromResponse(response); // e.g. a NotFoundError for a 404
  */
 export async function errorFromResponse(response: Response): Promise<GeoCacheError> {
-  const body = await errorBody(response);
-  // A key's own 404 names its version; the service's 404 for a path it does not have, or another server's, does not.
-  if (response.status === 404) return new NotFoundError(messageOf(body, 404), { ...codeOf(body), keyMissing: response.headers.has("X-Version") });
-  return errorFromStatus(response.status, body, retryAfterMs(response.headers.get("Retry-After")));
-}
-
-function messageOf(body: ErrorBody, status: number): string {
-  return typeof body.message === "string" && body.message !== "" ? body.message : `HTTP ${status}`;
-}
-
-function codeOf(body: ErrorBody): { code?: string } {
-  return typeof body.code === "string" ? { code: body.code } : {};
+  return errorFromStatus(response.status, await errorBody(response), {
+    waitMs: retryAfterMs(response.headers.get("Retry-After")),
+    // A key's own 404 names its version; the service's 404 for a path it does not have, or another server's, does not.
+    keyMissing: response.headers.has("X-Version"),
+  });
 }
 
 /**
@@ -61,9 +54,13 @@ function codeOf(body: ErrorBody): { code?: string } {
  *
  * @example errorFromStatus(412, { code: "precondition_failed", message: "…", currentVersion: 3 }) // a PreconditionFailedError
  */
-export function errorFromStatus(status: number, body: ErrorBody, waitMs: number | null = null): GeoCacheError {
-  const message = messageOf(body, status);
-  const options = { status, ...codeOf(body) };
+export function errorFromStatus(
+  status: number,
+  body: ErrorBody,
+  { waitMs = null, keyMissing = false }: { waitMs?: number | null; keyMissing?: boolean } = {},
+): GeoCacheError {
+  const message = typeof body.message === "string" && body.message !== "" ? body.message : `HTTP ${status}`;
+  const options = { status, ...(typeof body.code === "string" ? { code: body.code } : {}) };
   switch (status) {
     case 400:
       return new BadRequestError(message, options);
@@ -72,7 +69,7 @@ export function errorFromStatus(status: number, body: ErrorBody, waitMs: number 
     case 403:
       return new ForbiddenError(message, options);
     case 404:
-      return new NotFoundError(message, options);
+      return new NotFoundError(message, { ...options, keyMissing });
     case 409:
       return new ConflictError(message, options);
     case 412:
