@@ -66,12 +66,13 @@ const startGeocache = (variant: keyof typeof GEOCACHE_VARS, name: string = varia
 /** Eventual reads alone and under writes, and replication visibility, on a fresh geocache worker with the edge tier off. */
 async function measureUnderWritesAlone() {
   const worker = await startGeocache("geocache-edge-off", "geocache-under-writes");
+  const writers = startLoadProcess();
   try {
     return await measureUnderWrites(
       worker.url,
-      load,
+      { readers: load, writers },
       {
-        rounds: quick ? 1 : 3,
+        rounds: quick ? 1 : 5,
         phaseMs: quick ? 2_000 : 4_000,
         keys: 1_000,
         writesPerSecond: 200,
@@ -82,6 +83,7 @@ async function measureUnderWritesAlone() {
       progress,
     );
   } finally {
+    writers.stop();
     await worker.stop();
   }
 }

@@ -2,7 +2,7 @@ import { LOCATION_HINTS } from "../durable-objects/topology";
 import { valueOf } from "./baselines/values";
 import { put, replicationQuiet } from "./geocache-api";
 import type { LoadProcess } from "./load/load-client";
-import type { LoadJob, WritesUnderReadsResult } from "./load/protocol";
+import type { FixedRateReadsJob, FixedRateWritesJob, FixedRateWritesResult, LoadResult } from "./load/protocol";
 import { percentile, sorted } from "../scripts/measure/stats";
 import { median } from "./summary";
 import { cpuMicros } from "./runtime/process-figures";
@@ -38,6 +38,12 @@ export interface UnderWritesFigures {
 const READ_REGION = "apac";
 const WRITE_REGION = "weur";
 
+/** The two load processes of the step: one sends the reads measured, the other the writes and the polls that follow them. */
+export interface UnderWritesLoad {
+  readers: LoadProcess;
+  writers: LoadProcess;
+}
+
 /**
  * Eventual reads at a fixed rate over `keys` keys, measured alone and while
  * writes run at a fixed rate over the same keys, in alternating phases
@@ -46,28 +52,39 @@ const WRITE_REGION = "weur";
  * region's replica serves it: replication visibility as a reader sees it.
  * The worker runs with the edge tier off, so every read reaches a replica.
  */
-export async function measureUnderWrites(origin: string, load: LoadProcess, options: UnderWritesOptions, progress: (line: string) => void): Promise<UnderWritesFigures> {
+export async function measureUnderWrites(origin: string, load: UnderWritesLoad, options: UnderWritesOptions, progress: (line: string) => void): Promise<UnderWritesFigures> {
   const keys = Array.from({ length: options.keys }, (_, i) => `bench-rw-${i}`);
   const value = new Uint8Array(valueOf("small"));
   for (let i = 0; i < keys.length; i += 50) {
     await Promise.all(keys.slice(i, i + 50).map((key) => put(origin, key, value)));
   }
   await replicationQuiet(origin);
-  const reads: LoadJob = {
-    kind: "load",
+  const reads: FixedRateReadsJob = {
+    kind: "fixed-rate-reads",
     origin,
-    request: {
-      method: "GET",
-      paths: keys.map((key) => `/v1/keys/${encodeURIComponent(key)}`),
-      headers: { "X-Consistency": "eventual", "X-Region": READ_REGION },
-    },
-    connections: options.connections,
+    paths: keys.map((key) => `/v1/keys/${encodeURIComponent(key)}`),
+    headers: { "X-Consistency": "eventual", "X-Region": READ_REGION },
+    ratePerSecond: options.readsPerSecond,
     durationMs: options.phaseMs,
-    maxRequests: Math.ceil((options.readsPerSecond * options.phaseMs) / 1000) + options.connections,
-    rate: options.readsPerSecond,
+    connections: options.connections,
   };
-  const alone: WritesUnderReadsResult["reads"][] = [];
-  const underWrites: WritesUnderReadsResult[] = [];
+  const writes: FixedRateWritesJob = {
+    kind: "fixed-rate-writes",
+    origin,
+    writes: {
+      keys,
+      ratePerSecond: options.writesPerSecond,
+      durationMs: options.phaseMs,
+      value,
+      region: WRITE_REGION,
+      sampleEvery: 10,
+      probeRegions: [...LOCATION_HINTS],
+      pollGapMs: 1,
+      maxInflight: 64,
+    },
+  };
+  const alone: LoadResult[] = [];
+  const underWrites: { reads: LoadResult; writes: FixedRateWritesResult }[] = [];
   const visibility: number[] = [];
   const busy = { alone: [] as number[], underWrites: [] as number[] };
   const busyWhile = async <T>(phase: keyof typeof busy, run: () => Promise<T>): Promise<T> => {
@@ -81,32 +98,19 @@ export async function measureUnderWrites(origin: string, load: LoadProcess, opti
     const phases = round % 2 === 0 ? (["alone", "writes"] as const) : (["writes", "alone"] as const);
     for (const phase of phases) {
       if (phase === "alone") {
-        const result = await busyWhile("alone", () => load.run(reads));
+        const result = await busyWhile("alone", () => load.readers.run(reads));
         alone.push(result);
         progress(`round ${round + 1}/${options.rounds}  reads alone          p50 ${result.latency.p50.toFixed(1)} ms  p99 ${result.latency.p99.toFixed(1)} ms`);
       } else {
-        const result = await busyWhile("underWrites", () => load.run({
-          kind: "writes-under-reads",
-          origin,
-          reads,
-          writes: {
-            keys,
-            ratePerSecond: options.writesPerSecond,
-            durationMs: options.phaseMs,
-            value,
-            region: WRITE_REGION,
-            sampleEvery: 10,
-            probeRegions: [...LOCATION_HINTS],
-            pollGapMs: 1,
-            maxInflight: 64,
-          },
-        }));
-        underWrites.push(result);
-        visibility.push(...result.visibility.samplesMs);
+        const [readResult, writeResult] = await busyWhile("underWrites", () =>
+          Promise.all([load.readers.run(reads), load.writers.run(writes)]),
+        );
+        underWrites.push({ reads: readResult, writes: writeResult });
+        visibility.push(...writeResult.visibility.samplesMs);
         await replicationQuiet(origin);
         progress(
-          `round ${round + 1}/${options.rounds}  reads under writes   p50 ${result.reads!.latency.p50.toFixed(1)} ms  p99 ${result.reads!.latency.p99.toFixed(1)} ms` +
-            `  writes ${Math.round(result.writes.achievedRate)}/s  visibility p50 ${result.visibility.p50.toFixed(1)} ms p99 ${result.visibility.p99.toFixed(1)} ms`,
+          `round ${round + 1}/${options.rounds}  reads under writes   p50 ${readResult.latency.p50.toFixed(1)} ms  p99 ${readResult.latency.p99.toFixed(1)} ms` +
+            `  writes ${Math.round(writeResult.writes.achievedRate)}/s  visibility p50 ${writeResult.visibility.p50.toFixed(1)} ms p99 ${writeResult.visibility.p99.toFixed(1)} ms`,
         );
       }
     }
@@ -121,20 +125,20 @@ export async function measureUnderWrites(origin: string, load: LoadProcess, opti
     keys: options.keys,
     writesPerSecond: options.writesPerSecond,
     readsPerSecond: options.readsPerSecond,
-    readsAlone: readFigures(alone.map((r) => r!)),
-    readsUnderWrites: readFigures(underWrites.map((r) => r.reads!)),
-    p99Ratio: median(underWrites.map((r, i) => r.reads!.latency.p99 / alone[i]!.latency.p99)),
+    readsAlone: readFigures(alone),
+    readsUnderWrites: readFigures(underWrites.map((r) => r.reads)),
+    p99Ratio: median(underWrites.map((r, i) => r.reads.latency.p99 / alone[i]!.latency.p99)),
     writes: {
-      achievedRate: median(underWrites.map((r) => r.writes.achievedRate)),
-      p50: median(underWrites.map((r) => r.writes.latency.p50)),
-      p99: median(underWrites.map((r) => r.writes.latency.p99)),
-      failed: underWrites.reduce((sum, r) => sum + r.writes.failed, 0),
-      skipped: underWrites.reduce((sum, r) => sum + r.writes.skipped, 0),
+      achievedRate: median(underWrites.map((r) => r.writes.writes.achievedRate)),
+      p50: median(underWrites.map((r) => r.writes.writes.latency.p50)),
+      p99: median(underWrites.map((r) => r.writes.writes.latency.p99)),
+      failed: underWrites.reduce((sum, r) => sum + r.writes.writes.failed, 0),
+      skipped: underWrites.reduce((sum, r) => sum + r.writes.writes.skipped, 0),
     },
     workerdBusy: { alone: median(busy.alone), underWrites: median(busy.underWrites) },
     visibility: {
       samples: seen.length,
-      unseen: underWrites.reduce((sum, r) => sum + r.visibility.unseen, 0),
+      unseen: underWrites.reduce((sum, r) => sum + r.writes.visibility.unseen, 0),
       p50: percentile(seen, 50),
       p99: percentile(seen, 99),
       max: seen.at(-1) ?? Number.NaN,

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { FromLoadProcess, HeapJob, HeapResult, Job, ProfileJob, ProfileResult, JobResult, LoadJob, LoadResult, WritesUnderReadsJob, WritesUnderReadsResult } from "./protocol";
+import type { FixedRateReadsJob, FromLoadProcess, HeapJob, HeapResult, Job, ProfileJob, ProfileResult, JobResult, LoadJob, LoadResult, FixedRateWritesJob, FixedRateWritesResult } from "./protocol";
 
 /**
  * The benchmark's side of its load process: forks it (TypeScript through
@@ -29,8 +29,8 @@ export class LoadProcess {
     });
   }
 
-  run(job: LoadJob): Promise<LoadResult>;
-  run(job: WritesUnderReadsJob): Promise<WritesUnderReadsResult>;
+  run(job: LoadJob | FixedRateReadsJob): Promise<LoadResult>;
+  run(job: FixedRateWritesJob): Promise<FixedRateWritesResult>;
   run(job: HeapJob): Promise<HeapResult>;
   run(job: ProfileJob): Promise<ProfileResult>;
   run(job: Job): Promise<JobResult> {

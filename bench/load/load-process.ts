@@ -8,14 +8,17 @@ import { cpuProfile } from "./cpu-profile";
 import { isolateHeap } from "./isolate-heap";
 import type { FromLoadProcess, Job, JobResult, ToLoadProcess } from "./protocol";
 import { runLoad } from "./run-load";
-import { writesUnderReads } from "./writes-under-reads";
+import { fixedRateReads } from "./fixed-rate-reads";
+import { fixedRateWrites } from "./fixed-rate-writes";
 
 function perform(job: Job): Promise<JobResult> {
   switch (job.kind) {
     case "load":
       return runLoad(job);
-    case "writes-under-reads":
-      return writesUnderReads(job);
+    case "fixed-rate-reads":
+      return fixedRateReads(job);
+    case "fixed-rate-writes":
+      return fixedRateWrites(job);
     case "heap":
       return isolateHeap(job);
     case "profile":

@@ -13,7 +13,7 @@ export interface RequestSpec {
   body?: Uint8Array;
 }
 
-/** A closed loop (as fast as answers come) or an open one at a fixed rate, bounded in time and count. */
+/** A closed loop, as fast as answers come, bounded in time and count. */
 export interface LoadJob {
   kind: "load";
   origin: string;
@@ -21,16 +21,24 @@ export interface LoadJob {
   connections: number;
   durationMs: number;
   maxRequests: number;
-  /** Requests per second over all connections; absent: as fast as the server answers. */
-  rate?: number;
 }
 
-/** Writes at a fixed rate over a set of keys while reads run, sampling how soon a replica serves each write. */
-export interface WritesUnderReadsJob {
-  kind: "writes-under-reads";
+/** GETs sent on a fixed schedule (an open loop), cycling through `paths`, each timed from when it was due. */
+export interface FixedRateReadsJob {
+  kind: "fixed-rate-reads";
   origin: string;
-  /** The reads measured; absent: writes alone. */
-  reads?: LoadJob;
+  paths: string[];
+  headers: Record<string, string>;
+  ratePerSecond: number;
+  durationMs: number;
+  /** Keep-alive connections at most; a read due while all are busy waits for one, and that wait counts in its latency. */
+  connections: number;
+}
+
+/** Writes at a fixed rate over a set of keys, sampling how soon a replica serves each write. */
+export interface FixedRateWritesJob {
+  kind: "fixed-rate-writes";
+  origin: string;
   writes: {
     keys: string[];
     ratePerSecond: number;
@@ -63,7 +71,7 @@ export interface ProfileJob {
   top: number;
 }
 
-export type Job = LoadJob | WritesUnderReadsJob | HeapJob | ProfileJob;
+export type Job = LoadJob | FixedRateReadsJob | FixedRateWritesJob | HeapJob | ProfileJob;
 
 /** Latency figures in ms over every answer counted. */
 export interface LatencyFigures {
@@ -85,8 +93,7 @@ export interface LoadResult {
   latency: LatencyFigures;
 }
 
-export interface WritesUnderReadsResult {
-  reads: LoadResult | null;
+export interface FixedRateWritesResult {
   /** `achievedRate`: writes answered per second of the phase. */
   writes: { due: number; skipped: number; ok: number; failed: number; latency: LatencyFigures; achievedRate: number };
   /** ms from a write's answer until a replica served it, one sample per followed write and region. */
@@ -106,7 +113,7 @@ export interface ProfileResult {
   inclusive: { name: string; share: number }[];
 }
 
-export type JobResult = LoadResult | WritesUnderReadsResult | HeapResult | ProfileResult;
+export type JobResult = LoadResult | FixedRateWritesResult | HeapResult | ProfileResult;
 
 export type ToLoadProcess = { id: number; job: Job };
 export type FromLoadProcess = { id: number; result?: JobResult; error?: string };

@@ -25,7 +25,6 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.durationMs / 1000,
     maxOverallRequests: job.maxRequests,
-    overallRate: job.rate,
     timeout: 10,
     requests: [
       {

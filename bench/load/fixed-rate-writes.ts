@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { percentile, sorted } from "../../scripts/measure/stats";
 import { latencyFigures } from "./latency";
-import type { WritesUnderReadsJob, WritesUnderReadsResult } from "./protocol";
-import { runLoad } from "./run-load";
+import type { FixedRateWritesJob, FixedRateWritesResult } from "./protocol";
 
 /** A replica that has not served a followed write after this long counts it as unseen. */
 const VISIBILITY_GIVE_UP_MS = 5_000;
@@ -30,13 +29,14 @@ async function visibleAfter(origin: string, key: string, region: string, version
 
 /**
  * Writes at a fixed rate (each write sent on its schedule, whatever the
- * answers of earlier ones, unless `maxInflight` are unanswered), cycling through the keys, while the reads of
- * `job.reads` run; every `sampleEvery`-th write is followed in one of the
- * probe regions until that replica serves it.
+ * answers of earlier ones, unless `maxInflight` are unanswered), cycling
+ * through the keys; every `sampleEvery`-th write is followed in one of the
+ * probe regions until that replica serves it. Reads measured meanwhile run
+ * in another load process, so that their latencies never wait on this
+ * loop's sending, polling and parsing.
  */
-export async function writesUnderReads(job: WritesUnderReadsJob): Promise<WritesUnderReadsResult> {
+export async function fixedRateWrites(job: FixedRateWritesJob): Promise<FixedRateWritesResult> {
   const { writes } = job;
-  const reads = job.reads ? runLoad(job.reads) : null;
   const latencies: number[] = [];
   const visibility: number[] = [];
   let unseen = 0;
@@ -90,7 +90,6 @@ export async function writesUnderReads(job: WritesUnderReadsJob): Promise<Writes
   const answeredIn = performance.now() - started;
   const seen = sorted(visibility);
   return {
-    reads: reads ? await reads : null,
     writes: {
       due: total,
       skipped,
