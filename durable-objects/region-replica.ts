@@ -22,7 +22,7 @@ export interface ReplicaCounters {
   primaryCalls: number;
   /** Of those, revalidations answered "unchanged" (no value bytes travelled). */
   unchanged: number;
-  /** Pushed records that moved a copy forward. */
+  /** Pushed records that moved a copy forward (copies filled from the primary for reads are in `primaryCalls`). */
   applied: number;
   /** Pushed records that were not newer than the copy held. */
   ignored: number;
@@ -91,15 +91,20 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
     return this.pushes.add(records);
   }
 
-  /** Applies records now, in the caller's synchronous stretch. */
-  private applyNow(records: ConfirmedRecord[]): number[] {
+  /**
+   * Applies records now, in the caller's synchronous stretch. Only pushed
+   * records count as updates applied and as samples of replication lag: a
+   * copy filled from the primary for a read may be of a write made days ago.
+   */
+  private applyNow(records: ConfirmedRecord[], source: "push" | "fill" = "push"): number[] {
     const appliedAt = Date.now();
     return records.map((record) => {
       const { held, moved } = this.store.apply(record, appliedAt);
+      if (moved) this.waiters.reached(entryId(record.namespace, record.key), held);
+      if (source === "fill") return held;
       if (moved) {
         this.counters.applied++;
         if (record.committedAt > 0) this.lag.record(appliedAt - record.committedAt, appliedAt);
-        this.waiters.reached(entryId(record.namespace, record.key), held);
       } else {
         this.counters.ignored++;
       }
@@ -179,12 +184,12 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
         this.counters.unchanged++;
         this.store.confirm(id, held.version, answer.confirmedAt);
       } else {
-        this.applyNow([answer.read.record]);
+        this.applyNow([answer.read.record], "fill");
       }
     } else {
       const answer = await primary.read(ref, region);
       await this.returnFrom(answer.homeRegion, region);
-      this.applyNow([answer.record]);
+      this.applyNow([answer.record], "fill");
     }
     // A push may have landed while the call was on its way: serve whatever is newest.
     return this.store.load(id)!;

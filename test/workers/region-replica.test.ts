@@ -75,6 +75,10 @@ describe("RegionReplica", () => {
     const after = await replica.stats();
     expect(after.forwarded.miss - before.forwarded.miss).toBe(10);
     expect(after.primaryCalls - before.primaryCalls).toBe(1);
+    // A fill is no replication: it is neither an update applied nor a sample of replication lag, however old the write.
+    const samples = (stats: typeof before) => stats.lag.total.counts.reduce((sum, count) => sum + count, 0);
+    expect(after.applied).toBe(before.applied);
+    expect(samples(after)).toBe(samples(before));
 
     expect((await replica.read(ref)).cache).toBe("hit");
   });
