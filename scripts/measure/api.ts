@@ -94,11 +94,11 @@ export interface ApiOptions {
 export class GeocacheApi {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  /** The origin given, without a trailing `/` (`https://host/` would ask for `//v1/…`). */
+  readonly baseUrl: string;
 
-  constructor(
-    readonly baseUrl: string,
-    options: ApiOptions = {},
-  ) {
+  constructor(baseUrl: string, options: ApiOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }

@@ -21,7 +21,7 @@ import { measureService, TargetError } from "./run-measurement";
 const USAGE = `usage: npm run measure -- [options]
 
   --url <url>            measure this server or deployment (default: start a local worker, GEO_SIM=on)
-  --token <token>        sent as "Authorization: Bearer <token>" (default: $GEOCACHE_TOKEN)
+  --token <token>        sent as "Authorization: Bearer <token>" (default with --url: $GEOCACHE_TOKEN)
   --var <name=value>     a setting of the local worker (repeatable), e.g. --var EDGE_CACHE_MAX_AGE_MS=0
 ${WORKLOAD_OPTIONS_HELP}`;
 
@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   }
   if (values.url && values.var.length) throw new MeasureUsageError("--var sets up the local worker; it cannot change a server given by --url");
   const settings = parseMeasureSettings(values);
-  const token = values.token ?? process.env["GEOCACHE_TOKEN"];
+  // $GEOCACHE_TOKEN names a deployment's token: the local worker, which has no tokens, would refuse it.
+  const token = values.token ?? (values.url ? process.env["GEOCACHE_TOKEN"] || undefined : undefined);
 
   let local: LocalWorker | null = null;
   try {
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
       process.stderr.write("starting a local worker…\n");
       local = await withStdoutOnStderr(() => startLocalWorker(vars, { inRam: true }));
       // The local worker's runtime logs its start-up warnings until it has answered a first request.
-      await withStdoutOnStderr(() => new GeocacheApi(local!.url, { token }).regions());
+      await withStdoutOnStderr(() => new GeocacheApi(local!.url, { token }).regions()).catch((error: Error) => {
+        throw new TargetError(`the local worker refused its first request: ${error.message}`);
+      });
     }
     const description = values.url ?? `local worker (Miniflare, storage in ${storageRoot()}; ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")})`;
     await measureService({ url: values.url ?? local!.url, token, description, settings, print: (line) => console.log(line) });

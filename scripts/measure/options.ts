@@ -47,8 +47,10 @@ export interface MeasureSettings {
   out: string;
 }
 
-function listOption(text: string | undefined): string[] | undefined {
-  return text?.split(",").map((s) => s.trim()).filter(Boolean);
+function listOption(text: string | undefined, name: string): string[] | undefined {
+  const list = text?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list?.length === 0) throw new MeasureUsageError(`${name} takes regions separated by commas, not "${text}"`);
+  return list;
 }
 
 /**
@@ -89,8 +91,8 @@ export function parseMeasureSettings(values: Partial<Record<WorkloadOptionName, 
       polling: { ...d.polling, pollMs: number("poll-ms", d.polling.pollMs, 1, 10_000) },
     },
     readRatio,
-    regions: listOption(values.regions),
-    writers: listOption(values.writers),
+    regions: listOption(values.regions, "--regions"),
+    writers: listOption(values.writers, "--writers"),
     out: values.out ?? "reports",
   };
 }

@@ -120,6 +120,8 @@ describe("geocache measure: mistakes are one line and status 2, an unreachable s
     [["measure", "--visibility-share", "2"], /^geocache measure: --visibility-share must be a number from 0 to 1/],
     [["measure", "--modes", "strong,fast"], /^geocache measure: unknown read mode "fast"/],
     [["measure", "--regions", "weur,mars"], /^geocache measure: "mars" is not one of the server's regions: .*weur/],
+    [["measure", "--regions", ","], /^geocache measure: --regions takes regions separated by commas, not ","/],
+    [["measure", "--writers", ""], /^geocache measure: --writers takes regions separated by commas, not ""/],
     [["measure", "--region", "oc"], /^geocache measure: reads in every region; choose them with --regions/],
     [["measure", "--consistency", "strong"], /^geocache measure: reads in every mode; choose them with --modes/],
     [["measure", "now"], /^geocache measure: unexpected argument "now"/],
@@ -218,6 +220,18 @@ describe("npm run measure", () => {
     const { report } = await readReport(out);
     expect(report.regions).toEqual(["weur", "oc"]);
   }, 30_000);
+
+  it("takes a URL ending in / as the same origin", async () => {
+    const out = join(scratch, "slash");
+    const { stdout } = await measureScript(["--url", `${workerUrl()}/`, "--out", out, ...SHORT]);
+    expect(stdout).toMatch(/^weur\s+strong\s+\d+/m);
+  }, 30_000);
+
+  it("sends the local worker it starts no $GEOCACHE_TOKEN, which names a deployment's token", async () => {
+    const out = join(scratch, "local");
+    const { stdout } = await measureScript(["--out", out, ...SHORT], { GEOCACHE_TOKEN: "a-deployment-token" });
+    expect(stdout).toMatch(/^oc\s+strong\s+\d+/m);
+  }, 60_000);
 
   it("reports a usage mistake with its usage, status 2", async () => {
     const failed = await measureScript(["--url", workerUrl(), "--keys", "none"]).catch((error: { code: number; stderr: string }) => error);
