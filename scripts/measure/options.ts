@@ -47,9 +47,9 @@ export interface MeasureSettings {
   out: string;
 }
 
-function listOption(text: string | undefined, name: string): string[] | undefined {
+function listOption(text: string | undefined, name: string, what = "regions"): string[] | undefined {
   const list = text?.split(",").map((s) => s.trim()).filter(Boolean);
-  if (list?.length === 0) throw new MeasureUsageError(`${name} takes regions separated by commas, not "${text}"`);
+  if (list?.length === 0) throw new MeasureUsageError(`${name} takes ${what} separated by commas, not "${text}"`);
   return list;
 }
 
@@ -70,11 +70,10 @@ export function parseMeasureSettings(values: Partial<Record<WorkloadOptionName, 
     }
     return n;
   };
-  const modes = listOption(values.modes) ?? [...READ_MODES];
+  const modes = listOption(values.modes, "--modes", "read modes") ?? [...READ_MODES];
   for (const mode of modes) {
     if (!(READ_MODES as readonly string[]).includes(mode)) throw new MeasureUsageError(`unknown read mode "${mode}" (--modes takes ${READ_MODES.join(", ")})`);
   }
-  if (modes.length === 0) throw new MeasureUsageError("--modes names no read mode");
   const readRatio = number("read-ratio", DEFAULT_READ_RATIO, 0, 1e6);
   return {
     workload: {
