@@ -47,6 +47,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <script>
 const body = document.getElementById("regions");
 const status = document.getElementById("status");
+// A window with no samples has no percentiles: a dash, not a 0 that reads as no lag.
+function figure(summary, percentile) { return summary.count > 0 ? String(summary[percentile]) : "–"; }
 function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
 function mix(byTier, total) {
   const td = document.createElement("td");
@@ -68,15 +70,20 @@ login.addEventListener("submit", (event) => {
   sessionStorage.setItem("geocache-token", document.getElementById("token").value.trim());
   refresh();
 });
+// Answers can overtake each other (a login refreshes at once): only the latest request's answer is shown.
+let latest = 0;
 async function refresh() {
+  const ticket = ++latest;
   try {
     const token = sessionStorage.getItem("geocache-token");
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
     const response = await fetch("/v1/stats", { headers });
+    if (ticket !== latest) return;
     login.hidden = response.status !== 401 && response.status !== 403;
     if (!response.ok) throw new Error(response.status === 401 || response.status === 403 ? "an admin token is needed" : "HTTP " + response.status);
     const stats = await response.json();
+    if (ticket !== latest) return;
     body.replaceChildren();
     for (const [region, r] of Object.entries(stats.regions)) {
       const tr = document.createElement("tr");
@@ -85,21 +92,25 @@ async function refresh() {
       const modes = r.reads.byMode;
       const stale = r.reads.stalenessMs.window;
       tr.append(
-        cell(region), cell(lag.p50), cell(lag.p99), cell(r.replication.applied),
+        cell(region), cell(figure(lag, "p50")), cell(figure(lag, "p99")), cell(r.replication.applied),
         cell(r.pushes.pending, r.pushes.pending > 0 ? "warn" : ""), cell(r.pushes.retried), cell(r.reads.total),
         mix(r.reads.byTier, r.reads.total),
         cell(modes.strong + " / " + modes.session + " / " + modes.bounded + " / " + modes.eventual),
-        cell(stale.p50 + " / " + stale.p99),
+        cell(figure(stale, "p50") + " / " + figure(stale, "p99")),
       );
       body.appendChild(tr);
     }
     status.textContent = "updated " + new Date(stats.now).toLocaleTimeString();
   } catch (error) {
-    status.textContent = "cannot read /v1/stats: " + error.message;
+    if (ticket === latest) status.textContent = "cannot read /v1/stats: " + error.message;
   }
 }
-refresh();
-setInterval(refresh, 1000);
+// The next refresh starts a second after the last one ended, so slow answers never pile up.
+async function poll() {
+  await refresh();
+  setTimeout(poll, 1000);
+}
+poll();
 </script>
 </body>
 </html>`;
