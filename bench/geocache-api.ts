@@ -6,6 +6,9 @@ export type TierCounts = Record<Tier, number>;
 
 const keyUrl = (origin: string, key: string) => `${origin}/v1/keys/${encodeURIComponent(key)}`;
 
+/** A request of the benchmark's own (seeding, figures) unanswered this long fails the run rather than hanging it. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 /**
  * Writes a value and answers its version; throws on anything but 200. A
  * connection closed under the request (a kept-alive socket the server had
@@ -14,11 +17,35 @@ const keyUrl = (origin: string, key: string) => `${origin}/v1/keys/${encodeURICo
  */
 export async function put(origin: string, key: string, value: Uint8Array): Promise<number> {
   const send = () =>
-    fetch(keyUrl(origin, key), { method: "PUT", body: Buffer.from(value), headers: { "Content-Type": "application/octet-stream" } });
+    fetch(keyUrl(origin, key), {
+      method: "PUT",
+      body: Buffer.from(value),
+      headers: { "Content-Type": "application/octet-stream" },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   const answer = await send().catch(send).catch(send);
   const text = await answer.text();
   if (answer.status !== 200) throw new Error(`PUT ${key} answered ${answer.status}: ${text}`);
   return (JSON.parse(text) as { version: number }).version;
+}
+
+/**
+ * Throws unless an eventual `mget` of `keys` finds every one: its answer is
+ * a 200 whatever each key's status, so the load's count of 2xx answers
+ * would not tell a batch of misses or errors from one of values.
+ */
+export async function expectEveryKeyFound(origin: string, keys: string[]): Promise<void> {
+  const answer = await fetch(`${origin}/v1/mget`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ keys, consistency: "eventual" }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await answer.text();
+  if (answer.status !== 200) throw new Error(`mget answered ${answer.status}: ${text.slice(0, 500)}`);
+  const { results } = JSON.parse(text) as { results: { key: string; status: number }[] };
+  const missed = results.filter((result) => result.status !== 200);
+  if (results.length !== keys.length || missed.length > 0) throw new Error(`mget found ${results.length - missed.length} of ${keys.length} keys: ${JSON.stringify(missed).slice(0, 500)}`);
 }
 
 interface RegionFigures {
@@ -27,7 +54,7 @@ interface RegionFigures {
 }
 
 async function regionFigures(origin: string): Promise<Record<string, RegionFigures>> {
-  const answer = await fetch(`${origin}/v1/stats`);
+  const answer = await fetch(`${origin}/v1/stats`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (answer.status !== 200) throw new Error(`/v1/stats answered ${answer.status}: ${(await answer.text()).slice(0, 500)}`);
   return ((await answer.json()) as { regions: Record<string, RegionFigures> }).regions;
 }

@@ -5,7 +5,7 @@
 import { formatMs, renderTable } from "../scripts/measure/table";
 import { BASELINES, type BaselineName } from "./cases";
 import type { ReplicaMemoryFigures } from "./replica-memory";
-import { THROUGHPUT_TARGETS, type CaseSummary, type Target, type TargetResult } from "./summary";
+import { missedItsTier, THROUGHPUT_TARGETS, type CaseSummary, type Target, type TargetResult } from "./summary";
 import type { UnderWritesFigures } from "./under-writes";
 
 /** Everything one run measured, as written to the JSON file. */
@@ -50,7 +50,10 @@ function targetCell(results: readonly TargetResult[]): string {
 /** One row per case: its throughput, latency, ratios to each baseline and its targets (✓ met, ✗ missed). */
 export function caseRows(cases: readonly CaseSummary[], targets: readonly TargetResult[]): string[][] {
   return cases.map((c) => [
-    c.label + (c.servedBy && c.kind !== "strong" ? ` [${servedByText(c.servedBy)}]` : "") + (c.failed ? ` (${c.failed} failed)` : ""),
+    c.label +
+      (c.servedBy && c.kind !== "strong" ? ` [${servedByText(c.servedBy)}]` : "") +
+      (missedItsTier(c) ? ` ⚠ not served by the ${c.expectTier}` : "") +
+      (c.failed ? ` (${c.failed} failed)` : ""),
     c.size ? SIZE_NAMES[c.size] : "",
     Number.isFinite(c.throughput) ? String(Math.round(c.throughput)) : "–",
     formatMs(c.p50),

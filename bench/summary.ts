@@ -5,7 +5,7 @@
  */
 import type { ValueSize } from "./baselines/values";
 import { BASELINES, type BaselineName, type CaseKind } from "./cases";
-import type { TierCounts } from "./geocache-api";
+import type { Tier, TierCounts } from "./geocache-api";
 
 /** One case measured in one round. */
 export interface CaseSample {
@@ -30,6 +30,8 @@ export interface CaseInfo {
   size: ValueSize | null;
   /** The worker that served the case (a baseline, or one of geocache's settings). */
   worker?: string;
+  /** The tier that should serve the case's reads. */
+  expectTier?: Tier;
 }
 
 export interface CaseSummary extends CaseInfo {
@@ -109,13 +111,14 @@ export function summarizeCases(cases: readonly CaseInfo[], samples: readonly Cas
       if (paired.length) ratios[baseline] = median(paired);
     }
     // The case's own fields only: its request (a 64 KiB body among them) is not a result.
-    const { id, kind, label, size, worker } = info;
+    const { id, kind, label, size, worker, expectTier } = info;
     const summary: CaseSummary = {
       id,
       kind,
       label,
       size,
       ...(worker === undefined ? {} : { worker }),
+      ...(expectTier === undefined ? {} : { expectTier }),
       rounds: own.length,
       throughput: median(own.map((s) => s.throughput)),
       p50: median(own.map((s) => s.p50)),
@@ -135,6 +138,14 @@ export function summarizeCases(cases: readonly CaseInfo[], samples: readonly Cas
     }
     return summary;
   });
+}
+
+/** Below this share of its reads served by the tier it is meant to measure, a case is flagged in the report. */
+export const EXPECTED_TIER_SHARE = 0.95;
+
+/** True when a case meant for a tier had a smaller share than {@link EXPECTED_TIER_SHARE} of its reads served there. */
+export function missedItsTier(summary: CaseSummary): boolean {
+  return summary.expectTier !== undefined && summary.servedBy !== undefined && (summary.servedBy[summary.expectTier] ?? 0) < EXPECTED_TIER_SHARE;
 }
 
 /** Each target at each size the cases were measured at. */

@@ -6,6 +6,9 @@ import type { FixedRateWritesJob, FixedRateWritesResult } from "./protocol";
 /** A replica that has not served a followed write after this long counts it as unseen. */
 const VISIBILITY_GIVE_UP_MS = 5_000;
 
+/** A write unanswered this long counts as failed. */
+const WRITE_TIMEOUT_MS = 10_000;
+
 const keyPath = (key: string) => `/v1/keys/${encodeURIComponent(key)}`;
 
 /**
@@ -18,7 +21,10 @@ const keyPath = (key: string) => `/v1/keys/${encodeURIComponent(key)}`;
  */
 async function visibleAfter(origin: string, key: string, region: string, version: number, answeredAt: number, gapMs: number) {
   for (;;) {
-    const answer = await fetch(origin + keyPath(key), { headers: { "X-Region": region, "X-Consistency": "eventual" } });
+    const answer = await fetch(origin + keyPath(key), {
+      headers: { "X-Region": region, "X-Consistency": "eventual" },
+      signal: AbortSignal.timeout(VISIBILITY_GIVE_UP_MS),
+    });
     await answer.arrayBuffer();
     const waited = performance.now() - answeredAt;
     if (Number(answer.headers.get("X-Version") ?? 0) >= version) return waited;
@@ -63,6 +69,7 @@ export async function fixedRateWrites(job: FixedRateWritesJob): Promise<FixedRat
         method: "PUT",
         body: value,
         headers: { "X-Region": writes.region, "Content-Type": "application/octet-stream" },
+        signal: AbortSignal.timeout(WRITE_TIMEOUT_MS),
       });
       const text = await answer.text();
       const answeredAt = performance.now();

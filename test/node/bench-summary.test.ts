@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { caseRows, formatRatio, markdownReport, servedByText, floorLines, TABLE_HEADERS, type BenchResults } from "../../bench/report";
-import { evaluateTargets, median, summarizeCases, type CaseInfo, type CaseSample } from "../../bench/summary";
+import { evaluateTargets, median, missedItsTier, summarizeCases, type CaseInfo, type CaseSample } from "../../bench/summary";
 
 const info = (id: string, kind: CaseInfo["kind"], size: CaseInfo["size"] = "small"): CaseInfo => ({ id, kind, label: kind, size });
 
@@ -58,6 +58,22 @@ describe("bench summary", () => {
     expect(incr!.ratios.bare).toBe(0.25);
     expect(edge!.servedBy).toEqual({ edge: 0.95, replica: 0.05 });
     expect(servedByText(edge!.servedBy!)).toBe("edge 95%, replica 5%");
+  });
+
+  it("flags a case that less than 95 % of its reads were served by the tier it is meant to measure", () => {
+    const cases: CaseInfo[] = [
+      { ...info("eventual-edge/small", "eventual-edge"), expectTier: "edge" },
+      { ...info("eventual-quiet/small", "eventual-quiet"), expectTier: "replica" },
+    ];
+    const samples = [
+      sample("eventual-edge/small", 0, 200, { tiers: { edge: 95, replica: 5, primary: 0 } }),
+      sample("eventual-quiet/small", 0, 200, { tiers: { edge: 999, replica: 1, primary: 0 } }),
+    ];
+    const summaries = summarizeCases(cases, samples);
+    expect(summaries.map(missedItsTier)).toEqual([false, true]);
+    const [edge, quiet] = caseRows(summaries, []);
+    expect(edge![0]).toBe("eventual-edge [edge 95%, replica 5%]");
+    expect(quiet![0]).toBe("eventual-quiet [edge 100%, replica 0%] ⚠ not served by the replica");
   });
 
   it("states each target's floor against the target's baseline, and the case against that floor, at each size measured", () => {
