@@ -22,7 +22,7 @@ const DEFAULT_READ_RATIO = Math.round(d.readShare / (1 - d.readShare));
  */
 export const WORKLOAD_OPTIONS_HELP = `  --out <dir>            where the JSON and HTML reports go (default reports)
   --duration <s>         seconds of traffic (default ${d.durationMs / 1000})
-  --rate <n>             operations started per second, reads and writes (default ${d.rate})
+  --rate <n>             operations started per second, reads and writes (default ${d.rate}; at most 1000000 in a run)
   --read-ratio <n>       reads per write (default ${DEFAULT_READ_RATIO})
   --keys <n>             keys written and read (default ${d.keys})
   --value-size <bytes>   bytes per written value (default ${d.valueBytes})
@@ -46,6 +46,9 @@ export interface MeasureSettings {
   /** Where the reports go. */
   out: string;
 }
+
+/** The operations one run may send: each is kept in memory and in the report. */
+export const MAX_OPERATIONS = 1_000_000;
 
 function listOption(text: string | undefined, name: string, what = "regions"): string[] | undefined {
   const list = text?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -75,12 +78,18 @@ export function parseMeasureSettings(values: Partial<Record<WorkloadOptionName, 
     if (!(READ_MODES as readonly string[]).includes(mode)) throw new MeasureUsageError(`unknown read mode "${mode}" (--modes takes ${READ_MODES.join(", ")})`);
   }
   const readRatio = number("read-ratio", DEFAULT_READ_RATIO, 0, 1e6);
+  const durationMs = number("duration", d.durationMs / 1000, 0.1, 3600) * 1000;
+  const rate = number("rate", d.rate, 0.1, 10_000);
+  // Every operation is kept for the report, whose JSON must fit in one string (Node's limit is about 1.5 million operations).
+  if ((rate * durationMs) / 1000 > MAX_OPERATIONS) {
+    throw new MeasureUsageError(`--rate × --duration is ${Math.round((rate * durationMs) / 1000)} operations; a run takes at most ${MAX_OPERATIONS}`);
+  }
   return {
     workload: {
       ...d,
       modes: modes as ReadMode[],
-      durationMs: number("duration", d.durationMs / 1000, 0.1, 3600) * 1000,
-      rate: number("rate", d.rate, 0.1, 10_000),
+      durationMs,
+      rate,
       readShare: readRatio / (readRatio + 1),
       keys: Math.round(number("keys", d.keys, 1, 100_000)),
       valueBytes: Math.round(number("value-size", d.valueBytes, 0, 1_048_576)),

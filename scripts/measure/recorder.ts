@@ -112,9 +112,53 @@ export interface MeasureSummary {
   writes: { count: number; errors: number; latency: Distribution };
 }
 
-interface Ack {
-  version: number;
-  at: number;
+/**
+ * One key's acknowledgements in the order of their times, with the newest
+ * version acknowledged by each: a read is judged in O(log n) of the key's
+ * writes, not by a scan of them all (a long run on few keys has many).
+ */
+class AckTimeline {
+  private readonly times: number[] = [];
+  /** `newest[i]`: the highest version among the first i + 1 acknowledgements; never decreases. */
+  private readonly newest: number[] = [];
+  private readonly versions: number[] = [];
+
+  add(version: number, at: number): void {
+    // Answers mostly come in order; one that overtook others is put in its place.
+    let i = this.times.length;
+    while (i > 0 && this.times[i - 1]! > at) i--;
+    this.times.splice(i, 0, at);
+    this.versions.splice(i, 0, version);
+    this.newest.splice(i, 0, 0);
+    for (let j = i; j < this.times.length; j++) this.newest[j] = Math.max(j > 0 ? this.newest[j - 1]! : 0, this.versions[j]!);
+  }
+
+  latest(): number {
+    return this.newest.at(-1) ?? 0;
+  }
+
+  /** The newest version acknowledged before `at` (0 for none). */
+  latestBefore(at: number): number {
+    const count = firstIndex(this.times.length, (i) => this.times[i]! >= at);
+    return count === 0 ? 0 : this.newest[count - 1]!;
+  }
+
+  /** When the first version above `version` was acknowledged (there must be one). */
+  firstAbove(version: number): number {
+    return this.times[firstIndex(this.newest.length, (i) => this.newest[i]! > version)]!;
+  }
+}
+
+/** The first index below `length` for which `past` holds, `past` being false and then true; `length` when it never holds. */
+function firstIndex(length: number, past: (index: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (past(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /**
@@ -128,7 +172,7 @@ export class Recorder {
   readonly reads: ReadRecord[] = [];
   readonly writes: WriteRecord[] = [];
   readonly visibility: VisibilityRecord[] = [];
-  private readonly acks = new Map<string, Ack[]>();
+  private readonly acks = new Map<string, AckTimeline>();
 
   /** @param origin the `performance.now()` the run's times count from */
   constructor(readonly origin = performance.now()) {}
@@ -144,8 +188,8 @@ export class Recorder {
   /** Notes that `version` of `key` was acknowledged at `at` (`performance.now()`), without a write record. */
   acknowledge(key: string, version: number, at: number): void {
     let acks = this.acks.get(key);
-    if (!acks) this.acks.set(key, (acks = []));
-    acks.push({ version, at });
+    if (!acks) this.acks.set(key, (acks = new AckTimeline()));
+    acks.add(version, at);
   }
 
   /**
@@ -154,7 +198,7 @@ export class Recorder {
    * caught up, if it lost nothing it acknowledged.
    */
   latestAcknowledged(): Map<string, number> {
-    return new Map([...this.acks].map(([key, acks]) => [key, acks.reduce((latest, ack) => Math.max(latest, ack.version), 0)]));
+    return new Map([...this.acks].map(([key, acks]) => [key, acks.latest()]));
   }
 
   /**
@@ -195,15 +239,10 @@ export class Recorder {
    * acknowledgement of the first version newer than the one it returned.
    */
   private judge(key: string, version: number, sentAt: number): Pick<ReadRecord, "expectedVersion" | "versionsBehind" | "stalenessMs"> {
-    let expectedVersion = 0;
-    let firstNewerAt = Number.POSITIVE_INFINITY;
-    for (const ack of this.acks.get(key) ?? []) {
-      if (ack.at >= sentAt) continue;
-      expectedVersion = Math.max(expectedVersion, ack.version);
-      if (ack.version > version) firstNewerAt = Math.min(firstNewerAt, ack.at);
-    }
+    const acks = this.acks.get(key);
+    const expectedVersion = acks?.latestBefore(sentAt) ?? 0;
     if (version >= expectedVersion) return { expectedVersion, versionsBehind: 0, stalenessMs: 0 };
-    return { expectedVersion, versionsBehind: expectedVersion - version, stalenessMs: sentAt - firstNewerAt };
+    return { expectedVersion, versionsBehind: expectedVersion - version, stalenessMs: sentAt - acks!.firstAbove(version) };
   }
 
   /** Summarizes the reads per region and mode (in the order given), the visibility per region and the writes. */

@@ -117,6 +117,7 @@ describe("geocache measure: mistakes are one line and status 2, an unreachable s
   it.each([
     [["measure", "--rate", "0"], /^geocache measure: --rate must be a number from 0\.1 to 10000, not "0"/],
     [["measure", "--duration", "soon"], /^geocache measure: --duration must be a number/],
+    [["measure", "--rate", "10000", "--duration", "3600"], /^geocache measure: --rate × --duration is 36000000 operations; a run takes at most 1000000 /],
     [["measure", "--visibility-share", "2"], /^geocache measure: --visibility-share must be a number from 0 to 1/],
     [["measure", "--modes", "strong,fast"], /^geocache measure: unknown read mode "fast"/],
     [["measure", "--regions", "weur,mars"], /^geocache measure: "mars" is not one of the server's regions: .*weur/],

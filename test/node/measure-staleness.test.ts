@@ -49,6 +49,32 @@ describe("staleness of a read", () => {
     expect(recorder.recordRead("k", "oc", "eventual", read(2, 150))).toMatchObject({ versionsBehind: 1, stalenessMs: 50 });
   });
 
+  it("judges as a scan of every acknowledgement would, for acknowledgements in any order", () => {
+    // A seeded generator: the same made-up history every run.
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const recorder = new Recorder(0);
+    const acks: { version: number; at: number }[] = [];
+    for (let version = 1; version <= 300; version++) {
+      const at = version * 10 + random(200); // answers overtake each other by up to 200 ms
+      acks.push({ version, at });
+      recorder.recordWrite("k", "weur", write(version, at - 1, at));
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const [version, sentAt] = [random(320), random(3_400)];
+      const before = acks.filter((ack) => ack.at < sentAt);
+      const expectedVersion = Math.max(0, ...before.map((ack) => ack.version));
+      const newer = before.filter((ack) => ack.version > version).map((ack) => ack.at);
+      const judged = recorder.recordRead("k", "oc", "eventual", read(version, sentAt));
+      expect(judged.expectedVersion).toBe(expectedVersion);
+      expect(judged.stalenessMs).toBe(version >= expectedVersion ? 0 : sentAt - Math.min(...newer));
+    }
+    expect(recorder.latestAcknowledged().get("k")).toBe(300);
+  });
+
   it("summarizes per region and mode: stale share, staleness of the stale reads, tiers, session reads that missed their own write", () => {
     const recorder = new Recorder(0);
     recorder.recordWrite("k", "weur", write(1, 0, 10));
