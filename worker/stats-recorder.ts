@@ -91,9 +91,9 @@ export class StatsRecorder {
    * with it) is given up, and no caller waits more than {@link SETTLE_LIMIT_MS}.
    */
   async settle(placement: Placement): Promise<void> {
-    const own = this.flush(placement, true);
-    if (own) await own;
     const deadline = Date.now() + SETTLE_LIMIT_MS;
+    const own = this.flush(placement, true);
+    if (own) await Promise.race([own, new Promise((resolve) => setTimeout(resolve, SETTLE_LIMIT_MS))]);
     while (this.othersOnTheirWay() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 
