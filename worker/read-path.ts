@@ -34,7 +34,7 @@ export async function serveRead(
 ): Promise<ServedRead> {
   const served = await fromNearestTier(settings, ref, region, read, defer);
   statsRecorder.record(region, served);
-  const flush = statsRecorder.afterRead(settings.placement);
+  const flush = statsRecorder.flush(settings.placement);
   if (flush) defer(flush);
   return served;
 }

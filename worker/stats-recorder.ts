@@ -32,28 +32,6 @@ export class StatsRecorder {
   private lastFlush = Date.now();
   /** Sends on their way, by when they started. */
   private readonly sending = new Map<Promise<void>, number>();
-  /** When the flush a read left for later is due, while one is waiting. */
-  private flushDueAt: number | null = null;
-
-  /**
-   * What a read leaves to do after its answer: the flush, if one is due;
-   * else, if no other read has, a flush once one is due. Without it the
-   * reads counted since the last flush would wait for the isolate's next
-   * read, which may never come.
-   */
-  afterRead(placement: Placement): Promise<void> | null {
-    const now = Date.now();
-    const due = this.flush(placement);
-    if (due) return due;
-    // A later flush whose request was cancelled never runs: one overdue by far is taken as lost.
-    if (this.tallies.size === 0 || (this.flushDueAt !== null && now - this.flushDueAt < SEND_PRESUMED_LOST_MS)) return null;
-    const dueAt = this.lastFlush + FLUSH_INTERVAL_MS;
-    this.flushDueAt = dueAt;
-    return new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, dueAt - now))).then(() => {
-      if (this.flushDueAt === dueAt) this.flushDueAt = null;
-      return this.flush(placement) ?? undefined;
-    });
-  }
 
   /** Counts a read made from `region` (the caller's, whichever tier's region served it). */
   record(region: Region, read: ServedRead): void {
