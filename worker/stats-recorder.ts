@@ -71,7 +71,11 @@ export class StatsRecorder {
   async settle(placement: Placement): Promise<void> {
     const deadline = Date.now() + SETTLE_LIMIT_MS;
     const own = this.flush(placement, true);
-    if (own) await Promise.race([own, new Promise((resolve) => setTimeout(resolve, SETTLE_LIMIT_MS))]);
+    if (own) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      await Promise.race([own, new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_LIMIT_MS)))]);
+      clearTimeout(timer);
+    }
     while (this.othersOnTheirWay() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 
