@@ -8,7 +8,7 @@ import { MeasureUsageError, type MeasureSettings } from "./options";
 import { progressDisplay } from "./progress";
 import { buildReport, writeReport, type MeasureReport } from "./report";
 import { serviceFigures, serviceNote } from "./service-figures";
-import { formatSummaryTable } from "./table";
+import { formatSummaryTable, formatVisibilityTimeouts } from "./table";
 import { runWorkload, SeedError, type WorkloadOptions } from "./workload";
 
 /** A target that cannot be measured (it does not answer, or not as geocache): reported in one line, exit status 1. */
@@ -93,6 +93,7 @@ export async function measureService(run: MeasurementRun): Promise<{ report: Mea
     `workload: ${o.rate} ops/s for ${o.durationMs / 1000} s, ${settings.readRatio} reads per write, ${o.keys} keys of ${o.valueBytes} B, ` +
       `writers in ${writerRegions.join(",")}; ${report.reads.length} reads, ${w.count} writes (${w.errors} failed), ` +
       `${report.visibility.length} writes polled for visibility` +
+      formatVisibilityTimeouts(report.summary) +
       (result.skipped ? `; ${result.skipped} operations skipped (behind schedule)` : ""),
   );
   run.print(`service: ${serviceNote(service)}`);
@@ -105,3 +106,4 @@ export async function measureService(run: MeasurementRun): Promise<{ report: Mea
   run.print(`\nreports: ${files.json}\n         ${files.html}`);
   return { report, files };
 }
+

@@ -91,3 +91,13 @@ export function summaryRows(summary: MeasureSummary, grouped: boolean, service?:
 export function formatSummaryTable(summary: MeasureSummary, service?: ServiceFigures): string {
   return renderTable(summaryHeaders(service), summaryRows(summary, true, service), new Set([0, 1, 9]));
 }
+
+/**
+ * The regions where a polled write was never seen within the poll's time
+ * limit, as " (oc: 2 of 5 never seen)", or "" when every one was: the vis
+ * columns are of the writes that were seen, so these are the ones they leave out.
+ */
+export function formatVisibilityTimeouts(summary: Pick<MeasureSummary, "visibility">): string {
+  const lost = summary.visibility.filter((v) => v.timeouts > 0).map((v) => `${v.region}: ${v.timeouts} of ${v.samples + v.timeouts} never seen`);
+  return lost.length ? ` (${lost.join(", ")})` : "";
+}

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { GeocacheApi, type ReadAnswer, type WriteAnswer } from "../../scripts/measure/api";
 import { Recorder } from "../../scripts/measure/recorder";
+import { formatVisibilityTimeouts } from "../../scripts/measure/table";
 import { cdf, distribution, extent, percentile } from "../../scripts/measure/stats";
 
 // How the measurement judges a read: against the writes acknowledged before
@@ -73,6 +74,18 @@ describe("staleness of a read", () => {
       expect(judged.stalenessMs).toBe(version >= expectedVersion ? 0 : sentAt - Math.min(...newer));
     }
     expect(recorder.latestAcknowledged().get("k")).toBe(300);
+  });
+
+  it("names the regions where a polled write was never seen, which the vis columns leave out", () => {
+    const recorder = new Recorder(0);
+    const seen = (ms: number | null) => ({ ms, lastMissMs: null, servedBy: ms === null ? null : "replica", polls: 1 });
+    for (let version = 1; version <= 5; version++) {
+      recorder.recordVisibility({ key: "k", version, writerRegion: "weur", sentAt: 0, ackAt: 1, regions: { weur: seen(2), oc: seen(version <= 2 ? null : 300) } });
+    }
+    const summary = recorder.summarize(["weur", "oc"], ["eventual"]);
+    expect(summary.visibility.map((v) => [v.region, v.samples, v.timeouts])).toEqual([["weur", 5, 0], ["oc", 3, 2]]);
+    expect(formatVisibilityTimeouts(summary)).toBe(" (oc: 2 of 5 never seen)");
+    expect(formatVisibilityTimeouts({ visibility: summary.visibility.slice(0, 1) })).toBe("");
   });
 
   it("summarizes per region and mode: stale share, staleness of the stale reads, tiers, session reads that missed their own write", () => {
