@@ -18,13 +18,20 @@ export interface UnderWritesOptions {
   workerdPid: number;
 }
 
+export interface ReadFigures {
+  p50: number;
+  p99: number;
+  throughput: number;
+  failed: number;
+}
+
 export interface UnderWritesFigures {
   keys: number;
   writesPerSecond: number;
   readsPerSecond: number;
-  /** Eventual reads (replica, edge off) alone, and while the writes run: medians over rounds. */
-  readsAlone: { p50: number; p99: number; throughput: number };
-  readsUnderWrites: { p50: number; p99: number; throughput: number };
+  /** Eventual reads (replica, edge off) alone, and while the writes run: medians over rounds; `failed` (timed out, cut off or not 2xx, left out of the latencies) summed. */
+  readsAlone: ReadFigures;
+  readsUnderWrites: ReadFigures;
   /** p99 under writes over p99 alone (median of the per-round ratios). */
   p99Ratio: number;
   /** Writes answered per second (median over rounds), and writes not sent because 64 were unanswered (summed). */
@@ -116,10 +123,11 @@ export async function measureUnderWrites(origin: string, load: UnderWritesLoad, 
     }
   }
   const seen = sorted(visibility);
-  const readFigures = (results: { latency: { p50: number; p99: number }; throughput: number }[]) => ({
+  const readFigures = (results: LoadResult[]) => ({
     p50: median(results.map((r) => r.latency.p50)),
     p99: median(results.map((r) => r.latency.p99)),
     throughput: median(results.map((r) => r.throughput)),
+    failed: results.reduce((sum, r) => sum + r.failed, 0),
   });
   return {
     keys: options.keys,

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { latencyFigures } from "./latency";
 import type { FixedRateReadsJob, LoadResult } from "./protocol";
 
-/** A read unanswered this long counts as failed. */
+/** A read unanswered this long after it went out counts as failed, unless the job says otherwise. */
 const READ_TIMEOUT_MS = 10_000;
 
 /**
@@ -28,24 +28,28 @@ export async function fixedRateReads(job: FixedRateReadsJob): Promise<LoadResult
   const read = (path: string, dueAt: number) =>
     new Promise<void>((resolve) => {
       let settled = false;
+      // From when the read went out, whether or not a connection was free: the socket's own timeout starts only once it has one.
+      const timer = setTimeout(() => sent.destroy(new Error("timed out")), job.timeoutMs ?? READ_TIMEOUT_MS);
       const settle = (ok: boolean, status?: number) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         if (status !== undefined) statuses[status] = (statuses[status] ?? 0) + 1;
         if (ok) latencies.push(performance.now() - dueAt);
         else failed++;
         resolve();
       };
       const fail = () => settle(false);
-      const sent = request({ agent, hostname, port, path, method: "GET", headers: job.headers, timeout: READ_TIMEOUT_MS }, (answer) => {
+      const sent = request({ agent, hostname, port, path, method: "GET", headers: job.headers }, (answer) => {
         answer.resume();
         answer.on("error", fail);
         answer.on("end", () => {
           const status = answer.statusCode ?? 0;
           settle(status >= 200 && status < 300, status);
         });
+        // Cut off before its end (timed out, or the connection lost): a failure.
+        answer.on("close", fail);
       });
-      sent.on("timeout", () => sent.destroy(new Error("timed out")));
       sent.on("error", fail);
       sent.end();
     });

@@ -33,6 +33,8 @@ export interface FixedRateReadsJob {
   durationMs: number;
   /** Keep-alive connections at most; a read due while all are busy waits for one, and that wait counts in its latency. */
   connections: number;
+  /** A read unanswered this long after it was due fails (default 10 s). */
+  timeoutMs?: number;
 }
 
 /** Writes at a fixed rate over a set of keys, sampling how soon a replica serves each write. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caseRows, formatRatio, markdownReport, servedByText, floorLines, TABLE_HEADERS, type BenchResults } from "../../bench/report";
+import { caseRows, figureLines, formatRatio, markdownReport, servedByText, floorLines, TABLE_HEADERS, type BenchResults } from "../../bench/report";
 import { evaluateTargets, median, missedItsTier, summarizeCases, type CaseInfo, type CaseSample } from "../../bench/summary";
 
 const info = (id: string, kind: CaseInfo["kind"], size: CaseInfo["size"] = "small"): CaseInfo => ({ id, kind, label: kind, size });
@@ -74,6 +74,25 @@ describe("bench summary", () => {
     const [edge, quiet] = caseRows(summaries, []);
     expect(edge![0]).toBe("eventual-edge [edge 95%, replica 5%]");
     expect(quiet![0]).toBe("eventual-quiet [edge 100%, replica 0%] ⚠ not served by the replica");
+  });
+
+  it("judges the read p99 under writes missed when any read failed, whose latency the p99s leave out", () => {
+    const reads = (p99: number, failed: number) => ({ p50: 1, p99, throughput: 500, failed });
+    const underWrites = (failed: number): BenchResults["underWrites"] => ({
+      keys: 1_000,
+      writesPerSecond: 200,
+      readsPerSecond: 500,
+      readsAlone: reads(10, 0),
+      readsUnderWrites: reads(11, failed),
+      p99Ratio: 1.1,
+      writes: { achievedRate: 200, p50: 2, p99: 9, failed: 0, skipped: 0 },
+      workerdBusy: { alone: 0.2, underWrites: 0.5 },
+      visibility: { samples: 100, unseen: 0, p50: 2, p99: 20, max: 30 },
+    });
+    const line = (failed: number) =>
+      figureLines({ cases: [], underWrites: underWrites(failed), replicaMemory: null } as unknown as BenchResults).find((l) => l.startsWith("Eventual reads"))!;
+    expect(line(0)).toContain("p99 × 1.10 ✓ (target ≤ 1.2×)");
+    expect(line(3)).toContain("p99 × 1.10 ✗ (target ≤ 1.2×; 0 reads failed alone and 3 under writes)");
   });
 
   it("states each target's floor against the target's baseline, and the case against that floor, at each size measured", () => {
