@@ -22,7 +22,7 @@ export interface ReplicaCounters {
   primaryCalls: number;
   /** Of those, revalidations answered "unchanged" (no value bytes travelled). */
   unchanged: number;
-  /** Pushed records that moved a copy forward (copies filled from the primary for reads are in `primaryCalls`). */
+  /** Records that moved a copy forward, pushed or asked of the primary for a read (a key's first copy is in `primaryCalls` only). */
   applied: number;
   /** Pushed records that were not newer than the copy held. */
   ignored: number;
@@ -92,16 +92,19 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
   }
 
   /**
-   * Applies records now, in the caller's synchronous stretch. Only pushed
-   * records count as updates applied and as samples of replication lag: a
-   * copy filled from the primary for a read may be of a write made days ago.
+   * Applies records now, in the caller's synchronous stretch. A record that
+   * moves a copy forward is an update applied, and a sample of replication
+   * lag, whether a push brought it or the primary answered a read the copy
+   * was too old for (the region caught up then, and the push that follows
+   * finds it held); a first copy, filled for a read of a key the replica
+   * held nothing of, is neither: it may be of a write made days ago.
    */
-  private applyNow(records: ConfirmedRecord[], source: "push" | "fill" = "push"): number[] {
+  private applyNow(records: ConfirmedRecord[], source: "update" | "first-copy" = "update"): number[] {
     const appliedAt = Date.now();
     return records.map((record) => {
       const { held, moved } = this.store.apply(record, appliedAt);
       if (moved) this.waiters.reached(entryId(record.namespace, record.key), held);
-      if (source === "fill") return held;
+      if (source === "first-copy") return held;
       if (moved) {
         this.counters.applied++;
         if (record.committedAt > 0) this.lag.record(appliedAt - record.committedAt, appliedAt);
@@ -184,12 +187,12 @@ export class RegionReplica extends DurableObject<PlacementEnv & GeoSimEnv> {
         this.counters.unchanged++;
         this.store.confirm(id, held.version, answer.confirmedAt);
       } else {
-        this.applyNow([answer.read.record], "fill");
+        this.applyNow([answer.read.record]);
       }
     } else {
       const answer = await primary.read(ref, region);
       await this.returnFrom(answer.homeRegion, region);
-      this.applyNow([answer.record], "fill");
+      this.applyNow([answer.record], "first-copy");
     }
     // A push may have landed while the call was on its way: serve whatever is newest.
     return this.store.load(id)!;

@@ -5,6 +5,8 @@ import { entryId } from "../../durable-objects/topology";
 import { attachNetwork, uniformNetwork } from "./fault-helpers";
 import { inside, placement, pushed, putText, replicate, text, uniqueRef } from "./helpers";
 
+const lagSamples = (stats: Awaited<ReturnType<DurableObjectStub<RegionReplica>["stats"]>>) => stats.lag.total.counts.reduce((sum, count) => sum + count, 0);
+
 describe("RegionReplica", () => {
   it("applies a push only when its version is newer than the copy held", async () => {
     const ref = uniqueRef("newer");
@@ -75,12 +77,27 @@ describe("RegionReplica", () => {
     const after = await replica.stats();
     expect(after.forwarded.miss - before.forwarded.miss).toBe(10);
     expect(after.primaryCalls - before.primaryCalls).toBe(1);
-    // A fill is no replication: it is neither an update applied nor a sample of replication lag, however old the write.
-    const samples = (stats: typeof before) => stats.lag.total.counts.reduce((sum, count) => sum + count, 0);
+    // A key's first copy is no replication: neither an update applied nor a sample of replication lag, however old the write.
     expect(after.applied).toBe(before.applied);
-    expect(samples(after)).toBe(samples(before));
+    expect(lagSamples(after)).toBe(lagSamples(before));
 
     expect((await replica.read(ref)).cache).toBe("hit");
+  });
+
+  it("counts a newer version asked of the primary for a read as an update applied, with its lag", async () => {
+    const ref = uniqueRef("catch-up");
+    await putText(ref, "one", "oc");
+    await replicate(ref);
+    await putText(ref, "two", "oc");
+    const replica = placement.replica("afr", ref);
+    const before = await replica.stats();
+    const { record, cache } = await replica.read(ref, { minVersion: 2 });
+    expect(cache).toBe("forwarded");
+    expect(text(record.value)).toBe("two");
+    const after = await replica.stats();
+    // The region caught up through the read: the push of version 2 will find it held.
+    expect(after.applied - before.applied).toBe(1);
+    expect(lagSamples(after) - lagSamples(before)).toBe(1);
   });
 
   it("shares one revalidation among concurrent reads however tight their bound, each vouched for since it began", async () => {
