@@ -109,11 +109,22 @@ async function main(): Promise<void> {
     });
     const samples: number[] = [];
     let next = 0;
-    await Promise.all(
+    let failed = false;
+    // One failure ends the run: the other writers stop before their next key, and the run waits for them.
+    const outcomes = await Promise.allSettled(
       Array.from({ length: options.concurrency }, async () => {
-        while (next < options.writes) samples.push(await measureOne(api, regions, next++));
+        while (next < options.writes && !failed) {
+          try {
+            samples.push(await measureOne(api, regions, next++));
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+        }
       }),
     );
+    const failure = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failure) throw failure.reason;
     samples.sort((a, b) => a - b);
     console.log(`target: ${options.url ?? `local worker (Miniflare, storage in ${storageRoot()})`}`);
     console.log(`machine: ${describeMachine()}`);

@@ -78,7 +78,8 @@ async function refresh() {
     const token = sessionStorage.getItem("geocache-token");
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
-    const response = await fetch("/v1/stats", { headers });
+    // A request that never ends would stop the polling, which waits for each refresh.
+    const response = await fetch("/v1/stats", { headers, signal: AbortSignal.timeout(10000) });
     if (ticket !== latest) return;
     login.hidden = response.status !== 401 && response.status !== 403;
     if (!response.ok) throw new Error(response.status === 401 || response.status === 403 ? "an admin token is needed" : "HTTP " + response.status);

@@ -22,7 +22,7 @@ const DEFAULT_READ_RATIO = Math.round(d.readShare / (1 - d.readShare));
  */
 export const WORKLOAD_OPTIONS_HELP = `  --out <dir>            where the JSON and HTML reports go (default reports)
   --duration <s>         seconds of traffic (default ${d.durationMs / 1000})
-  --rate <n>             operations started per second, reads and writes (default ${d.rate}; at most 1000000 in a run)
+  --rate <n>             operations started per second, reads and writes (default ${d.rate}; --rate × --duration at most 1000000)
   --read-ratio <n>       reads per write (default ${DEFAULT_READ_RATIO})
   --keys <n>             keys written and read (default ${d.keys})
   --value-size <bytes>   bytes per written value (default ${d.valueBytes})
