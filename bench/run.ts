@@ -5,7 +5,7 @@
  *   npx tsx bench/run.ts            # the full run (about 9 minutes on 2 cores)
  *   npx tsx bench/run.ts --quick    # a smoke run (about a minute)
  *   options: --rounds N  --duration MS  --warmup MS  --connections N  --only TEXT  --out FILE
- *            --no-under-writes  --no-memory
+ *            --no-under-writes  --under-writes-phase MS  --no-memory
  *
  * Writes the table to the terminal, every figure to bench/results/latest.json
  * and the README's table to bench/results/latest.md.
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     out: { type: "string", default: "bench/results/latest.json" },
     "no-under-writes": { type: "boolean", default: false },
+    "under-writes-phase": { type: "string" },
     "no-memory": { type: "boolean", default: false },
   },
 });
@@ -52,6 +53,8 @@ const settings = {
   storage: storageRoot(),
 };
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+const underWritesPhaseMs = Number(values["under-writes-phase"] ?? (quick ? 2_000 : 4_000));
+if (!(underWritesPhaseMs >= 500 && underWritesPhaseMs <= 120_000)) throw new Error("--under-writes-phase takes the ms of each phase, from 500 to 120000");
 
 const startedAt = new Date().toISOString();
 const loadAtStart = loadavg()[0]!;
@@ -73,7 +76,7 @@ async function measureUnderWritesAlone() {
       { readers: load, writers },
       {
         rounds: quick ? 1 : 5,
-        phaseMs: quick ? 2_000 : 4_000,
+        phaseMs: underWritesPhaseMs,
         keys: 1_000,
         writesPerSecond: 200,
         readsPerSecond: 500,
