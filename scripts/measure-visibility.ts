@@ -22,6 +22,7 @@ import { storageRoot } from "./storage-root";
 import { GeocacheApi } from "./measure/api";
 import { describeMachine } from "./measure/machine";
 import { percentile } from "./measure/stats";
+import { mapBounded } from "../worker/bounded-map";
 
 const USAGE = `usage: npm run measure:visibility -- [--url <url> [--token <token>]] [--writes N] [--concurrency N]
 
@@ -107,24 +108,9 @@ async function main(): Promise<void> {
     const regions = await api.regions().catch((error: Error) => {
       throw new Error(`${api.baseUrl} did not answer GET /v1/regions: ${(error.cause as Error | undefined)?.message ?? error.message}`);
     });
-    const samples: number[] = [];
-    let next = 0;
-    let failed = false;
-    // One failure ends the run: the other writers stop before their next key, and the run waits for them.
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: options.concurrency }, async () => {
-        while (next < options.writes && !failed) {
-          try {
-            samples.push(await measureOne(api, regions, next++));
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
-        }
-      }),
-    );
-    const failure = outcomes.find((outcome) => outcome.status === "rejected");
-    if (failure) throw failure.reason;
+    // One failure ends the run: no writer starts another key, and the run waits for those under way.
+    const indices = Array.from({ length: options.writes }, (_, i) => i);
+    const samples = await mapBounded(indices, options.concurrency, (i) => measureOne(api, regions, i));
     samples.sort((a, b) => a - b);
     console.log(`target: ${options.url ?? `local worker (Miniflare, storage in ${storageRoot()})`}`);
     console.log(`machine: ${describeMachine()}`);
