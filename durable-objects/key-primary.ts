@@ -42,9 +42,11 @@ export interface PrimaryRead {
  * How long after pushes start the alarm is due while they are in flight: it
  * pushes again only those lost with the instance (evicted mid-push) or
  * presumed lost (unanswered this long); pushes still on their way are left
- * to answer. Each firing costs the object three commits, and a key written
- * less often than this fires it once per write, so it is as long as a push
- * may hang before it is presumed lost, not shorter.
+ * to answer. Each firing costs the object three commits, and the writes of
+ * a key written more often than this share one, so it is as long as a push
+ * may hang before it is presumed lost, not shorter. A write that comes
+ * after a quiet spell this long clears it once its pushes have answered
+ * (see {@link KeyPrimary.settleAfterPushes}).
  */
 const IN_FLIGHT_BACKSTOP_MS = PUSH_PRESUMED_LOST_MS;
 
@@ -87,6 +89,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private failedPasses = 0;
   /** The pushes on their way, one per region at most; the alarm leaves them be. */
   private readonly pushes = new PushesInFlight();
+  /** Whether the latest write came over {@link IN_FLIGHT_BACKSTOP_MS} after the one before it (or had none before it). */
+  private writtenAfterQuiet = false;
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -136,8 +140,12 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
     // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes saves the newer ones.
-    if (next) this.store.save(next, homeRegion);
-    else this.settleHome(request.ref, region);
+    if (next) {
+      this.store.save(next, homeRegion);
+      this.writtenAfterQuiet = now - (current?.committedAt ?? 0) > IN_FLIGHT_BACKSTOP_MS;
+    } else {
+      this.settleHome(request.ref, region);
+    }
     if (request.idempotencyKey) this.idempotency.remember(request.idempotencyKey, request.op, outcome, now);
     return { outcome, homeRegion, latest: next ?? current };
   }
@@ -334,7 +342,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
         retryAt = this.backoffAfter(error);
       }
       // A running alarm re-arms as it ends, from what these pushes recorded.
-      if (this.alarmsRunning === 0) await this.schedule(this.store.latest(), retryAt);
+      if (this.alarmsRunning === 0) await this.settleAfterPushes(retryAt);
     });
     this.ctx.waitUntil(ended.catch((error: unknown) => console.error(`re-arming after pushes failed: ${String(error)}`)));
   }
@@ -401,6 +409,31 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     if (target === null) return;
     this.alarmAt = await this.ctx.storage.getAlarm();
     await this.armBy(target);
+  }
+
+  /**
+   * Keeps the alarm at the earliest work left once pushes have answered.
+   * When every region holds the latest record, no push is on its way and
+   * the key had not been written for {@link IN_FLIGHT_BACKSTOP_MS} before
+   * its latest write, the backstop that write armed is cleared now (or moved
+   * to the value's expiry), with the acknowledgements saved in the same
+   * commit: left alone, it would fire only to save them, on an instance
+   * likely evicted by then, which costs a restart (locally about as much
+   * CPU as the write). A key written more often keeps its backstop, which
+   * the writes that follow share, rather than pay this commit every write.
+   */
+  private async settleAfterPushes(retryAt?: number): Promise<void> {
+    const stored = this.store.latest();
+    const settled = retryAt === undefined && !this.pushes.any() && this.replication.nextDue(this.placement.regions, stored?.version ?? 0) === null;
+    const target = this.nextWorkAt(stored, retryAt);
+    if (!settled || !this.writtenAfterQuiet || this.alarmAt === null || (target !== null && target <= this.alarmAt)) {
+      await this.schedule(stored, retryAt);
+      return;
+    }
+    this.writtenAfterQuiet = false;
+    this.replication.saveAcknowledged();
+    this.alarmAt = target;
+    await (target === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(target));
   }
 
   /**

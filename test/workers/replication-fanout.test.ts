@@ -10,6 +10,23 @@ async function pushOnWrite(ref: KeyRef): Promise<void> {
   await inside(placement.primary(ref), (instance: object) => Object.assign(instance, { replicationDelay: () => 0 }));
 }
 
+/** The acknowledged version of each region as the primary's table holds it (what a restarted instance would know). */
+function savedAcks(ref: KeyRef): Promise<number[]> {
+  return inside(placement.primary(ref), (_instance: unknown, state) =>
+    placement.regions.map(
+      (region) =>
+        state.storage.sql.exec<{ acked_version: number }>("SELECT acked_version FROM replication WHERE region = ?", region).toArray()[0]
+          ?.acked_version ?? 0,
+    ),
+  );
+}
+
+/** A primary created (by a read) with its pushes starting on write, for a key never written. */
+async function freshPrimaryPushingOnWrite(ref: KeyRef, region: Region): Promise<void> {
+  await placement.primary(ref).read(ref, region);
+  await pushOnWrite(ref);
+}
+
 async function heldIn(region: Region, ref: KeyRef): Promise<number | null> {
   return placement.replica(region, ref).heldVersion(ref);
 }
@@ -127,16 +144,35 @@ describe("replication fan-out: every region on its own", () => {
     faults.cut = [];
     await settles(ref, 4);
   }, 20_000);
+  it("clears the backstop of a write to a key quiet before it once every region has it, saving the acknowledgements in that commit", async () => {
+    const ref = uniqueRef("quiet-key");
+    await freshPrimaryPushingOnWrite(ref, "eeur");
+    expect(await putText(ref, "v1", "eeur")).toBe(1);
+    await vi.waitFor(async () => expect(await storedAlarm(placement.primary(ref))).toBeNull(), { timeout: 2_000, interval: 5 });
+    expect(await savedAcks(ref)).toEqual(every(1));
+    expect(await heldVersions(ref)).toEqual(every(1));
+
+    // A successor knows every region has v1: it pushes nothing again.
+    await abortObject(placement.primary(ref), "evicted after replicating");
+    expect(await ackedVersions(ref)).toEqual(every(1));
+    expect(await storedAlarm(placement.primary(ref))).toBeNull();
+  });
+
+  it("moves the backstop of such a write to the value's expiry rather than firing before it", async () => {
+    const ref = uniqueRef("quiet-key-ttl");
+    await freshPrimaryPushingOnWrite(ref, "weur");
+    const writtenAt = Date.now();
+    expect(await putText(ref, "expiring", "weur", 3_600_000)).toBe(1);
+    await settles(ref, 1);
+    await vi.waitFor(async () => expect(await storedAlarm(placement.primary(ref))).toBeGreaterThanOrEqual(writtenAt + 3_600_000), {
+      timeout: 2_000,
+      interval: 5,
+    });
+    expect(await savedAcks(ref)).toEqual(every(1));
+  });
+
   it("keeps acknowledgements without a commit of their own: writes leave them unsaved, the alarm backing up the pushes saves them, and what an instance lost unsaved is pushed again", async () => {
     const ref = uniqueRef("acks-unsaved");
-    const savedAcks = () =>
-      inside(placement.primary(ref), (_instance: unknown, state) =>
-        placement.regions.map(
-          (region) =>
-            state.storage.sql.exec<{ acked_version: number }>("SELECT acked_version FROM replication WHERE region = ?", region).toArray()[0]
-              ?.acked_version ?? 0,
-        ),
-      );
     await putText(ref, "v1", "eeur");
     await pushOnWrite(ref);
 
@@ -145,23 +181,23 @@ describe("replication fan-out: every region on its own", () => {
     // A newer write supersedes them: every region lacks v3 whatever the table says, so its commit does not carry them.
     expect(await putText(ref, "v3", "eeur")).toBe(3);
     await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(3)), { timeout: 2_000, interval: 5 });
-    expect(await savedAcks()).toEqual(every(0));
+    expect(await savedAcks(ref)).toEqual(every(0));
 
     // Lost with the instance, v3's acknowledgements are unknown to its successor, whose alarm pushes v3 again.
     await abortObject(placement.primary(ref), "evicted with acknowledgements unsaved");
     expect(await ackedVersions(ref)).toEqual(every(0));
     expect(await replicate(ref)).toBe(true);
     expect(await ackedVersions(ref)).toEqual(every(3));
-    expect(await savedAcks()).toEqual(every(3));
+    expect(await savedAcks(ref)).toEqual(every(3));
     expect(await heldVersions(ref)).toEqual(every(3));
 
     // The alarm each write arms behind its pushes saves their acknowledgements, so a successor pushes nothing again.
     await pushOnWrite(ref);
     expect(await putText(ref, "v4", "eeur")).toBe(4);
     await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(4)), { timeout: 2_000, interval: 5 });
-    expect(await savedAcks()).toEqual(every(3));
+    expect(await savedAcks(ref)).toEqual(every(3));
     expect(await replicate(ref)).toBe(true);
-    expect(await savedAcks()).toEqual(every(4));
+    expect(await savedAcks(ref)).toEqual(every(4));
     await abortObject(placement.primary(ref), "evicted with acknowledgements saved");
     expect(await ackedVersions(ref)).toEqual(every(4));
     expect(await replicate(ref)).toBe(false);
