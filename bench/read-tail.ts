@@ -5,14 +5,12 @@
  * off) and, each in a fresh process of its own, the bare worker and the
  * one-RPC baseline. What grows in all three is the runtime's, not the
  * read path's; the under-writes step's "reads alone" phases sit on it.
- * geocache's keys are written before its reads, and its primaries' backstop
- * alarms, due 30 s after those writes, fire before the first window.
+ * geocache's keys are written once before its reads.
  *
  *   npx tsx bench/read-tail.ts [--windows 12] [--window 5000] [--rate 500] [--keys 1000] [--out bench/results/read-tail.json]
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { valueOf } from "./baselines/values";
 import { put, replicationQuiet } from "./geocache-api";
@@ -31,8 +29,6 @@ const { values } = parseArgs({
     out: { type: "string", default: "bench/results/read-tail.json" },
   },
 });
-/** A write's primary fires its backstop alarm this long after its pushes started (`PUSH_PRESUMED_LOST_MS`, durable-objects/replication.ts). */
-const PRIMARY_ALARM_AFTER_WRITE_MS = 30_000;
 const windows = Number(values.windows);
 const windowMs = Number(values.window);
 const ratePerSecond = Number(values.rate);
@@ -81,8 +77,6 @@ const SUBJECTS: Subject[] = [
       const value = new Uint8Array(valueOf("small"));
       for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => put(origin, key, value)));
       await replicationQuiet(origin);
-      // The written keys' backstop alarms, fired in a burst, are not the runtime's.
-      await sleep(PRIMARY_ALARM_AFTER_WRITE_MS + 2_000);
       return { paths: keys.map((key) => `/v1/keys/${key}`), headers: { "X-Consistency": "eventual", "X-Region": "apac" } };
     },
   },
