@@ -44,11 +44,20 @@ export interface PrimaryRead {
  * presumed lost (unanswered this long); pushes still on their way are left
  * to answer. Each firing costs the object three commits, and the writes of
  * a key written more often than this share one, so it is as long as a push
- * may hang before it is presumed lost, not shorter. A write that comes
- * after a quiet spell this long clears it once its pushes have answered
- * (see {@link KeyPrimary.settleAfterPushes}).
+ * may hang before it is presumed lost, not shorter.
  */
 const IN_FLIGHT_BACKSTOP_MS = PUSH_PRESUMED_LOST_MS;
+
+/**
+ * A write this long or more after the key's previous one clears the
+ * backstop once its pushes have answered (see
+ * {@link KeyPrimary.settleAfterPushes}): clearing costs a commit, while
+ * keeping it lets the writes of the next 30 s share one firing, which
+ * costs a few commits on a live instance and a restart on one evicted by
+ * then. At a write a second or more apart, fewer than 30 writes would
+ * share it, and clearing costs less.
+ */
+const SPARSE_WRITE_GAP_MS = 1_000;
 
 /**
  * How long an alarm pass waits for its pushes' answers; a region silent by
@@ -89,8 +98,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private failedPasses = 0;
   /** The pushes on their way, one per region at most; the alarm leaves them be. */
   private readonly pushes = new PushesInFlight();
-  /** Whether the latest write came over {@link IN_FLIGHT_BACKSTOP_MS} after the one before it (or had none before it). */
-  private writtenAfterQuiet = false;
+  /** Whether the latest write came {@link SPARSE_WRITE_GAP_MS} or more after the one before it (or had none before it). */
+  private writtenSparsely = false;
 
   constructor(ctx: DurableObjectState, env: PrimaryEnv) {
     super(ctx, env);
@@ -142,7 +151,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes saves the newer ones.
     if (next) {
       this.store.save(next, homeRegion);
-      this.writtenAfterQuiet = now - (current?.committedAt ?? 0) > IN_FLIGHT_BACKSTOP_MS;
+      this.writtenSparsely = now - (current?.committedAt ?? 0) >= this.sparseWriteGap();
     } else {
       this.settleHome(request.ref, region);
     }
@@ -414,11 +423,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   /**
    * Keeps the alarm at the earliest work left once pushes have answered.
    * When every region holds the latest record, no push is on its way and
-   * the key had not been written for {@link IN_FLIGHT_BACKSTOP_MS} before
-   * its latest write, the backstop that write armed is cleared now (or moved
-   * to the value's expiry), with the acknowledgements saved in the same
-   * commit: left alone, it would fire only to save them, on an instance
-   * likely evicted by then, which costs a restart (locally about as much
+   * the latest write came {@link SPARSE_WRITE_GAP_MS} or more after the one
+   * before it, the backstop that write armed is cleared now (or moved to
+   * the value's expiry), with the acknowledgements saved in the same
+   * commit: left alone, it would fire only to save them, often on an
+   * instance evicted by then, which costs a restart (locally about as much
    * CPU as the write). A key written more often keeps its backstop, which
    * the writes that follow share, rather than pay this commit every write.
    */
@@ -426,11 +435,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     const stored = this.store.latest();
     const settled = retryAt === undefined && !this.pushes.any() && this.replication.nextDue(this.placement.regions, stored?.version ?? 0) === null;
     const target = this.nextWorkAt(stored, retryAt);
-    if (!settled || !this.writtenAfterQuiet || this.alarmAt === null || (target !== null && target <= this.alarmAt)) {
+    if (!settled || !this.writtenSparsely || this.alarmAt === null || (target !== null && target <= this.alarmAt)) {
       await this.schedule(stored, retryAt);
       return;
     }
-    this.writtenAfterQuiet = false;
+    this.writtenSparsely = false;
     this.replication.saveAcknowledged();
     this.alarmAt = target;
     await (target === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(target));
@@ -467,6 +476,11 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     if (this.alarmAt !== null && this.alarmAt <= target) return;
     await this.ctx.storage.setAlarm(target);
     this.alarmAt = target;
+  }
+
+  /** {@link SPARSE_WRITE_GAP_MS}, asked of the instance so that a test can hold a key to either side of it whatever its pace. */
+  private sparseWriteGap(): number {
+    return SPARSE_WRITE_GAP_MS;
   }
 
   private replicationDelay(): number {

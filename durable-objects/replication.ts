@@ -41,8 +41,9 @@ CREATE TABLE replication (
  * all. Acknowledgements reach the mirror at once and the table only with
  * {@link saveAcknowledged}, which the primary calls in an alarm pass, a
  * stretch that commits anyway, so that an acknowledgement costs no commit
- * of its own (or, after a write to a key quiet before it, in the commit
- * that clears the alarm once every region has that write). A write does
+ * of its own (or, after a write a second or more after the key's
+ * previous one, in the commit that clears the alarm once every region has
+ * that write). A write does
  * not save them: once it commits, every region lacks its version whatever
  * the table says, and the alarm that backs up its pushes saves the
  * acknowledgements that follow. One lost with the

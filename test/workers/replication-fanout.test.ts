@@ -21,6 +21,11 @@ function savedAcks(ref: KeyRef): Promise<number[]> {
   );
 }
 
+/** Has the key's primary take every write as one of a key written often, however slowly the test writes. */
+async function writtenOften(ref: KeyRef): Promise<void> {
+  await inside(placement.primary(ref), (instance: object) => Object.assign(instance, { sparseWriteGap: () => Number.POSITIVE_INFINITY }));
+}
+
 /** A primary created (by a read) with its pushes starting on write, for a key never written. */
 async function freshPrimaryPushingOnWrite(ref: KeyRef, region: Region): Promise<void> {
   await placement.primary(ref).read(ref, region);
@@ -144,7 +149,7 @@ describe("replication fan-out: every region on its own", () => {
     faults.cut = [];
     await settles(ref, 4);
   }, 20_000);
-  it("clears the backstop of a write to a key quiet before it once every region has it, saving the acknowledgements in that commit", async () => {
+  it("clears the backstop of a write to a key quiet for a second before it once every region has it, saving the acknowledgements in that commit", async () => {
     const ref = uniqueRef("quiet-key");
     await freshPrimaryPushingOnWrite(ref, "eeur");
     expect(await putText(ref, "v1", "eeur")).toBe(1);
@@ -158,7 +163,17 @@ describe("replication fan-out: every region on its own", () => {
     expect(await storedAlarm(placement.primary(ref))).toBeNull();
   });
 
-  it("moves the backstop of such a write to the value's expiry rather than firing before it", async () => {
+  it("keeps the backstop of a write that follows the key's previous one within a second, for the writes after it to share", async () => {
+    const ref = uniqueRef("dense-key");
+    await freshPrimaryPushingOnWrite(ref, "oc");
+    expect(await putText(ref, "v1", "oc")).toBe(1);
+    expect(await putText(ref, "v2", "oc")).toBe(2);
+    await settles(ref, 2);
+    expect(await storedAlarm(placement.primary(ref))).not.toBeNull();
+    expect(await savedAcks(ref)).not.toEqual(every(2));
+  });
+
+  it("moves the backstop of a write to a quiet key to the value's expiry rather than firing before it", async () => {
     const ref = uniqueRef("quiet-key-ttl");
     await freshPrimaryPushingOnWrite(ref, "weur");
     const writtenAt = Date.now();
@@ -175,6 +190,7 @@ describe("replication fan-out: every region on its own", () => {
     const ref = uniqueRef("acks-unsaved");
     await putText(ref, "v1", "eeur");
     await pushOnWrite(ref);
+    await writtenOften(ref);
 
     expect(await putText(ref, "v2", "eeur")).toBe(2);
     await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(2)), { timeout: 2_000, interval: 5 });
@@ -193,6 +209,7 @@ describe("replication fan-out: every region on its own", () => {
 
     // The alarm each write arms behind its pushes saves their acknowledgements, so a successor pushes nothing again.
     await pushOnWrite(ref);
+    await writtenOften(ref);
     expect(await putText(ref, "v4", "eeur")).toBe(4);
     await vi.waitFor(async () => expect(await ackedVersions(ref)).toEqual(every(4)), { timeout: 2_000, interval: 5 });
     expect(await savedAcks(ref)).toEqual(every(3));
