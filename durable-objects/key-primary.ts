@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { fullyReplicated, nextWorkAt, SPARSE_WRITE_GAP_MS, type ReplicationState } from "./alarm-plan";
 import { networkFor, type GeoSimEnv, type SimulatedNetwork } from "./geo-sim/network";
 import { IDEMPOTENCY_SCHEMA, IdempotencyLog } from "./idempotency";
 import { placementFor, type Placement, type PlacementEnv } from "./placement";
 import { ENTRY_SCHEMA_V1, ENTRY_SCHEMA_V2, PrimaryStore, type StoredEntry } from "./primary-store";
 import { absentRecord, asSeenAt, type ConfirmedRecord, type KeyRecord, type KeyRef } from "./record";
 import {
-  PUSH_PRESUMED_LOST_MS,
   PushesInFlight,
   REPLICATION_BACKOFF,
   REPLICATION_SCHEMA,
@@ -17,7 +17,7 @@ import {
 import { fullJitterDelay } from "./retry";
 import { migrate, type Migration } from "./schema";
 import type { Region } from "./topology";
-import { decideWrite, type WriteOutcome, type WriteRequest } from "./write";
+import { decideWrite, expiryTombstone, type WriteOutcome, type WriteRequest } from "./write";
 
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: `${ENTRY_SCHEMA_V1}\n${REPLICATION_SCHEMA}` },
@@ -37,27 +37,6 @@ export interface PrimaryRead {
   record: ConfirmedRecord;
   homeRegion: Region | null;
 }
-
-/**
- * How long after pushes start the alarm is due while they are in flight: it
- * pushes again only those lost with the instance (evicted mid-push) or
- * presumed lost (unanswered this long); pushes still on their way are left
- * to answer. Each firing costs the object three commits, and the writes of
- * a key written more often than this share one, so it is as long as a push
- * may hang before it is presumed lost, not shorter.
- */
-const IN_FLIGHT_BACKSTOP_MS = PUSH_PRESUMED_LOST_MS;
-
-/**
- * A write this long or more after the key's previous one clears the
- * backstop once its pushes have answered (see
- * {@link KeyPrimary.settleAfterPushes}): clearing costs a commit, while
- * keeping it lets the writes of the next 30 s share one firing, which
- * costs a few commits on a live instance and a restart on one evicted by
- * then. At a write a second or more apart, fewer than 30 writes would
- * share it, and clearing costs less.
- */
-const SPARSE_WRITE_GAP_MS = 1_000;
 
 /**
  * How long an alarm pass waits for its pushes' answers; a region silent by
@@ -98,6 +77,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
   private failedPasses = 0;
   /** The pushes on their way, one per region at most; the alarm leaves them be. */
   private readonly pushes = new PushesInFlight();
+  /** What the alarm is planned from (see alarm-plan.ts). */
+  private readonly replicationState: ReplicationState;
   /** Whether the latest write came {@link SPARSE_WRITE_GAP_MS} or more after the one before it (or had none before it). */
   private writtenSparsely = false;
 
@@ -108,6 +89,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     this.idempotency = new IdempotencyLog(ctx.storage.sql);
     this.placement = placementFor(env);
     this.network = networkFor(env);
+    this.replicationState = { regions: this.placement.regions, replication: this.replication, pushes: this.pushes };
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, MIGRATIONS);
       this.alarmAt = await ctx.storage.getAlarm();
@@ -148,7 +130,7 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     // Versions order the copies, so commit times never run backwards even if the clock does.
     const now = Math.max(Date.now(), current?.committedAt ?? 0);
     const { next, outcome } = decideWrite(current, request, now);
-    // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes saves the newer ones.
+    // The acknowledgements since the last commit stay in memory: every region lacks the new version now, so they decide nothing a restart would need, and the alarm that backs up these pushes (or, after a sparse write, the commit that clears it) saves the newer ones.
     if (next) {
       this.store.save(next, homeRegion);
       this.writtenSparsely = now - (current?.committedAt ?? 0) >= this.sparseWriteGap();
@@ -394,27 +376,26 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
     await this.network.travel(from, home);
   }
 
-  /** Replaces an expired value with a tombstone at the next version, so the expiry replicates like a delete. */
+  /** Replaces an expired value with its tombstone, so the expiry replicates like a delete. */
   private expireIfDue(stored: StoredEntry | null): StoredEntry | null {
-    if (!stored || stored.value === null || stored.expiresAt === null || stored.expiresAt > Date.now()) return stored;
-    const now = Math.max(Date.now(), stored.committedAt);
-    const tombstone: KeyRecord = { ...stored, version: stored.version + 1, value: null, committedAt: now, expiresAt: null };
+    const tombstone = stored && expiryTombstone(stored, Date.now());
+    if (!tombstone) return stored;
     this.store.save(tombstone, stored.homeRegion);
     return { ...tombstone, homeRegion: stored.homeRegion };
   }
 
   /**
    * Makes sure pending work for the latest record `stored` has an alarm, on
-   * every request: an alarm that
-   * went missing (a handler that failed past its retries, an alarm deleted)
-   * is re-armed here, so pending replication never waits for a later write.
+   * every request: an alarm that went missing (a handler that failed past
+   * its retries, an alarm deleted) is re-armed here, so pending
+   * replication never waits for a later write.
    * Costs one SQL read of the per-region table when nothing is pending, and
    * only then asks storage for the alarm — which the runtime answers without
    * I/O — since memory cannot know of an alarm lost outside this instance.
    */
   private async keepArmed(stored: KeyRecord | null): Promise<void> {
     if (this.alarmsRunning > 0) return;
-    const target = this.nextWorkAt(stored, stored ? stored.committedAt + this.replicationDelay() : undefined);
+    const target = nextWorkAt(this.replicationState, stored, stored ? stored.committedAt + this.replicationDelay() : undefined);
     if (target === null) return;
     this.alarmAt = await this.ctx.storage.getAlarm();
     await this.armBy(target);
@@ -422,23 +403,18 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
 
   /**
    * Keeps the alarm at the earliest work left once pushes have answered.
-   * When every region holds the latest record, no push is on its way and
-   * the latest write came {@link SPARSE_WRITE_GAP_MS} or more after the one
-   * before it, the backstop that write armed is cleared now (or moved to
-   * the value's expiry), with the acknowledgements saved in the same
-   * commit: left alone, it would fire only to save them, often on an
-   * instance evicted by then, which costs a restart (locally about as much
-   * CPU as the write). A key written more often keeps its backstop, which
-   * the writes that follow share, rather than pay this commit every write.
+   * After a sparse write ({@link SPARSE_WRITE_GAP_MS}) that every region
+   * now holds, the backstop it armed would fire only to save the
+   * acknowledgements, often on an instance evicted by then: it is cleared
+   * (or moved to the value's expiry) now, with them saved in that commit.
    */
   private async settleAfterPushes(retryAt?: number): Promise<void> {
     const stored = this.store.latest();
-    const settled = retryAt === undefined && !this.pushes.any() && this.replication.nextDue(this.placement.regions, stored?.version ?? 0) === null;
-    const target = this.nextWorkAt(stored, retryAt);
-    if (!settled || !this.writtenSparsely || this.alarmAt === null || (target !== null && target <= this.alarmAt)) {
-      await this.schedule(stored, retryAt);
-      return;
+    if (!this.writtenSparsely || retryAt !== undefined || this.alarmAt === null || !fullyReplicated(this.replicationState, stored)) {
+      return this.schedule(stored, retryAt);
     }
+    const target = nextWorkAt(this.replicationState, stored);
+    if (target !== null && target <= this.alarmAt) return this.armBy(target);
     this.writtenSparsely = false;
     this.replication.saveAcknowledged();
     this.alarmAt = target;
@@ -451,24 +427,8 @@ export class KeyPrimary extends DurableObject<PrimaryEnv> {
    * before it runs.
    */
   private async schedule(stored: KeyRecord | null, pushAt?: number): Promise<void> {
-    const target = this.nextWorkAt(stored, pushAt);
+    const target = nextWorkAt(this.replicationState, stored, pushAt);
     if (target !== null) await this.armBy(target);
-  }
-
-  /**
-   * When the alarm is next needed for the latest record `stored`, or null
-   * when nothing is pending: a push (no earlier than `pushAt`, nor than the
-   * earliest time a region with no push in flight is due), the backstop of
-   * pushes in flight, or the value's expiry.
-   */
-  private nextWorkAt(stored: KeyRecord | null, pushAt?: number): number | null {
-    const idle = this.pushes.any() ? this.placement.regions.filter((region) => !this.pushes.inFlight(region)) : this.placement.regions;
-    const due = this.replication.nextDue(idle, stored?.version ?? 0);
-    const candidates: number[] = [];
-    if (due !== null) candidates.push(Math.max(pushAt ?? 0, due));
-    if (this.pushes.any()) candidates.push(Date.now() + IN_FLIGHT_BACKSTOP_MS);
-    if (stored?.value != null && stored.expiresAt !== null) candidates.push(stored.expiresAt);
-    return candidates.length === 0 ? null : Math.max(Math.min(...candidates), Date.now());
   }
 
   /** Sets the alarm to `target` unless one is already set no later. */

@@ -43,10 +43,9 @@ CREATE TABLE replication (
  * stretch that commits anyway, so that an acknowledgement costs no commit
  * of its own (or, after a write a second or more after the key's
  * previous one, in the commit that clears the alarm once every region has
- * that write). A write does
- * not save them: once it commits, every region lacks its version whatever
- * the table says, and the alarm that backs up its pushes saves the
- * acknowledgements that follow. One lost with the
+ * that write). A write does not save them: once it commits, every region
+ * lacks its version whatever the table says, and the alarm that backs up
+ * its pushes saves the acknowledgements that follow. One lost with the
  * instance is harmless: the table then shows the region behind, and it is
  * pushed to again, which a replica answers with the version it holds.
  */

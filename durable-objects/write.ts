@@ -110,3 +110,15 @@ export function decideWrite(
   if (counter !== undefined) outcome.counter = counter;
   return { next, outcome };
 }
+
+/**
+ * The tombstone that replaces `record` at the next version once its value
+ * has expired by `now`, or null while it has not (or holds no value).
+ *
+ * @example const tombstone = expiryTombstone(store.latest(), Date.now());
+ */
+export function expiryTombstone(record: KeyRecord, now: number): KeyRecord | null {
+  if (record.value === null || record.expiresAt === null || record.expiresAt > now) return null;
+  const committedAt = Math.max(now, record.committedAt);
+  return { ...record, version: record.version + 1, value: null, committedAt, expiresAt: null };
+}
