@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { validator } from "hono/validator";
 import { entryId } from "../../durable-objects/topology";
 import { resolveRead } from "../consistency";
 import { ApiError, errorResponse, methodNotAllowed } from "../errors";
@@ -10,6 +9,7 @@ import { settingsFor } from "../settings";
 import { jsonBody } from "../validation/json-body";
 import { keyParam } from "../validation/key";
 import { readOptions } from "../validation/read-options";
+import { requestValidator } from "../validation/request-validator";
 import { valueBody } from "../validation/value";
 import { ttlOf, writeConditions, writeConditionsOf } from "../validation/write-options";
 import { performWrite } from "../write-path";
@@ -44,7 +44,7 @@ keys.get("/keys/:key", keyParam, readOptions, async (c) => {
   return c.body(served.record.value);
 });
 
-const putOptions = validator("query", (_query, c) => ({ ...writeConditionsOf(c), ttlMs: ttlOf(c) }));
+const putOptions = requestValidator("query", (c) => ({ ...writeConditionsOf(c), ttlMs: ttlOf(c) }));
 
 keys.put("/keys/:key", keyParam, putOptions, valueBody, async (c) => {
   const ref = c.req.valid("param");

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { validator } from "hono/validator";
 import { ApiError } from "../errors";
+import { requestValidator } from "./request-validator";
 import { readBodyWithin } from "./value";
 
 /**
@@ -23,13 +23,12 @@ export async function readJsonBody(c: Context, limit: number): Promise<Record<st
 }
 
 /**
- * A validator for a JSON body read within `limit` bytes. It runs under the
- * `header` target on purpose: Hono's `json` target would read the whole
- * body before any limit applies, while `header` reads nothing, leaving the
- * body to be read here. Handlers read the result as `c.req.valid("header")`.
+ * A validator for a JSON body read within `limit` bytes, here and nowhere
+ * else (Hono's `json` target would read the whole body before any limit
+ * applies). Handlers read the result as `c.req.valid("header")`.
  *
  * @example const incrBody = jsonBody(1024, (body) => ({ by: Number(body.by ?? 1) }));
  */
 export function jsonBody<T>(limit: number, parse: (body: Record<string, unknown>, c: Context) => T) {
-  return validator("header", async (_headers, c): Promise<T> => parse(await readJsonBody(c, limit), c));
+  return requestValidator("header", async (c): Promise<T> => parse(await readJsonBody(c, limit), c));
 }

@@ -1,7 +1,7 @@
-import { validator } from "hono/validator";
 import type { KeyRef } from "../../durable-objects/record";
 import type { Principal } from "../auth/token-table";
 import { ApiError } from "../errors";
+import { requestValidator } from "./request-validator";
 
 /** The longest key, in bytes of UTF-8. */
 export const MAX_KEY_BYTES = 512;
@@ -57,7 +57,7 @@ function keySegment(url: string): string {
 }
 
 /** Validates the key in the path, in the namespace of the request's token; handlers read it as `c.req.valid("param")`. */
-export const keyParam = validator("param", (_params, c): KeyRef => ({
+export const keyParam = requestValidator("param", (c): KeyRef => ({
   namespace: (c.get("principal") as Principal).namespace,
   key: parseKey(c.req.url),
 }));

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { validator } from "hono/validator";
 import { CONSISTENCY_MODES, isConsistency, type ReadOptions } from "../consistency";
 import { ApiError } from "../errors";
 import { wholeNumber } from "./numbers";
+import { requestValidator } from "./request-validator";
 
 /** The longest a read may wait for replication before it goes on to the primary. */
 export const MAX_WAIT_MS = 5_000;
@@ -73,4 +73,4 @@ export function requestedReadOptions(c: Context): ReadOptions {
 }
 
 /** Validates a read's options; handlers read them as `c.req.valid("query")`. */
-export const readOptions = validator("query", (_query, c): ReadOptions => readOptionsOf(c));
+export const readOptions = requestValidator("query", readOptionsOf);

@@ -1,6 +1,6 @@
-import { validator } from "hono/validator";
 import { ApiError } from "../errors";
 import { settingsFor } from "../settings";
+import { requestValidator } from "./request-validator";
 
 /** The longest `Content-Type` stored with a value. */
 export const MAX_CONTENT_TYPE_LENGTH = 256;
@@ -73,7 +73,7 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, alreadyRea
  * Validates a value to store: its bytes within `MAX_VALUE_BYTES` and its
  * `Content-Type` (default `application/octet-stream`).
  */
-export const valueBody = validator("header", async (_headers, c): Promise<ValueInput> => {
+export const valueBody = requestValidator("header", async (c): Promise<ValueInput> => {
   const contentType = c.req.header("Content-Type")?.trim() || "application/octet-stream";
   if (contentType.length > MAX_CONTENT_TYPE_LENGTH) {
     throw new ApiError(400, "invalid_header", `Content-Type is longer than ${MAX_CONTENT_TYPE_LENGTH} characters`);

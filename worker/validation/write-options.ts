@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { validator } from "hono/validator";
 import type { WriteRequest } from "../../durable-objects/write";
 import { ApiError } from "../errors";
 import { wholeNumber } from "./numbers";
+import { requestValidator } from "./request-validator";
 
 /** The longest TTL accepted: a year. */
 export const MAX_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -57,4 +57,4 @@ export function ttlOf(c: Context): number | null {
 }
 
 /** Validates a write's conditions; handlers read them as `c.req.valid("query")`. */
-export const writeConditions = validator("query", (_query, c): WriteConditions => writeConditionsOf(c));
+export const writeConditions = requestValidator("query", writeConditionsOf);
