@@ -55,7 +55,7 @@ async function principalOf(env: Env, authorization: string | undefined): Promise
  * @example app.use("*", refuseTokenInUrl());
  */
 export function refuseTokenInUrl() {
-  return createMiddleware(async function refuseTokenInUrl(c, next) {
+  return createMiddleware(function refuseTokenInUrl(c, next) {
     // Most requests carry no query at all: parse the URL only when one does.
     const url = c.req.url;
     const query = url.includes("?") ? new URL(url).searchParams : null;
@@ -66,7 +66,7 @@ export function refuseTokenInUrl() {
       if (c.req.header("Origin") !== undefined) error.headers["Access-Control-Allow-Origin"] = "*";
       throw error;
     }
-    await next();
+    return next();
   });
 }
 

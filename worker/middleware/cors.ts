@@ -17,12 +17,12 @@ import { cors } from "hono/cors";
 export function allowCrossOrigin(options: { exposeHeaders: readonly string[]; maxAgeSeconds: number }) {
   const preflight = cors({ origin: "*", exposeHeaders: [...options.exposeHeaders], maxAge: options.maxAgeSeconds });
   const exposed = options.exposeHeaders.join(",");
-  return createMiddleware(async function allowCrossOrigin(c, next) {
+  return createMiddleware(function allowCrossOrigin(c, next) {
     if (c.req.method === "OPTIONS") return preflight(c, next);
     if (c.req.header("Origin") !== undefined) {
       c.header("Access-Control-Allow-Origin", "*");
       c.header("Access-Control-Expose-Headers", exposed);
     }
-    await next();
+    return next();
   });
 }

@@ -11,8 +11,8 @@ import { createMiddleware } from "hono/factory";
  * @example app.use("/v1/*", noStore());
  */
 export function noStore() {
-  return createMiddleware(async function noStore(c, next) {
+  return createMiddleware(function noStore(c, next) {
     c.header("Cache-Control", "no-store");
-    await next();
+    return next();
   });
 }

@@ -14,7 +14,7 @@ export type RegionVariables = { region: Region };
  * except on public paths, which run without a token and read nothing.
  */
 export function regionResolver() {
-  return createMiddleware<{ Bindings: Env; Variables: RegionVariables & Partial<AuthVariables> }>(async function resolveRegion(c, next) {
+  return createMiddleware<{ Bindings: Env; Variables: RegionVariables & Partial<AuthVariables> }>(function resolveRegion(c, next) {
     const { placement, nearest } = settingsFor(c.env);
     const requested = c.req.header("X-Region")?.trim();
     if (requested !== undefined && requested !== "") {
@@ -35,6 +35,6 @@ export function regionResolver() {
     } else {
       c.set("region", nearest.of(c.req.raw));
     }
-    await next();
+    return next();
   });
 }

@@ -41,9 +41,9 @@ export function sessionTracker() {
 
 /** Refuses with 400 `invalid_session` a request whose `X-Session` {@link sessionTracker} could not read. */
 export function requireValidSession() {
-  return createMiddleware<{ Variables: SessionVariables }>(async function requireValidSession(c, next) {
+  return createMiddleware<{ Variables: SessionVariables }>(function requireValidSession(c, next) {
     const problem = c.get("sessionProblem");
     if (problem) throw new ApiError(400, "invalid_session", `X-Session is not a session token: ${problem}`);
-    await next();
+    return next();
   });
 }
