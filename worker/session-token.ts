@@ -29,6 +29,8 @@ const FORMAT = 1;
 export class SessionToken {
   /** Hash → version, in order of use: the last entry is the most recent. */
   private readonly versions = new Map<number, number>();
+  /** The token as parsed or last written, until an observation changes it: a session read again unchanged is not encoded anew. */
+  private text: string | null = null;
 
   /** Parses a token; null or empty starts a new session. Throws `RangeError` on a malformed one. */
   static parse(text: string | null | undefined): SessionToken {
@@ -55,6 +57,7 @@ export class SessionToken {
     }
     // Stored most recent first; the map keeps most recent last.
     for (const [hash, version] of entries.reverse()) session.versions.set(hash, version);
+    session.text = text;
     return session;
   }
 
@@ -71,10 +74,19 @@ export class SessionToken {
   observe(id: string, version: number): void {
     if (version <= 0) return;
     const hash = fnv1a32(id);
-    const seen = Math.max(version, this.versions.get(hash) ?? 0);
+    const held = this.versions.get(hash);
+    if (held !== undefined && held >= version && this.mostRecent() === hash) return;
     this.versions.delete(hash);
-    this.versions.set(hash, seen);
+    this.versions.set(hash, Math.max(version, held ?? 0));
     while (this.versions.size > SESSION_CAPACITY) this.versions.delete(this.versions.keys().next().value!);
+    this.text = null;
+  }
+
+  private mostRecent(): number | undefined {
+    let last: number | undefined;
+    // A session holds a few dozen keys at most; the map keeps no pointer to its last entry.
+    for (const hash of this.versions.keys()) last = hash;
+    return last;
   }
 
   get size(): number {
@@ -82,22 +94,37 @@ export class SessionToken {
   }
 
   toString(): string {
-    const bytes: number[] = [FORMAT];
-    for (const [hash, version] of [...this.versions].reverse()) {
-      bytes.push(hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff);
-      writeVarint(bytes, version);
+    if (this.text !== null) return this.text;
+    const entries = [...this.versions];
+    const bytes = new Uint8Array(1 + entries.length * (4 + MAX_VARINT_BYTES));
+    bytes[0] = FORMAT;
+    let end = 1;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [hash, version] = entries[i]!;
+      bytes[end] = hash >>> 24;
+      bytes[end + 1] = hash >>> 16;
+      bytes[end + 2] = hash >>> 8;
+      bytes[end + 3] = hash;
+      end = writeVarint(bytes, end + 4, version);
     }
-    return toBase64Url(Uint8Array.from(bytes));
+    this.text = toBase64Url(bytes.subarray(0, end));
+    return this.text;
   }
 }
 
-function writeVarint(out: number[], value: number): void {
+/** A version below 2^53 takes at most 8 bytes of 7 bits. */
+const MAX_VARINT_BYTES = 8;
+
+/** Writes `value` as a LEB128 varint at `offset`; answers where the next byte goes. */
+function writeVarint(out: Uint8Array, offset: number, value: number): number {
   let rest = value;
+  let at = offset;
   while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
+    out[at++] = (rest % 0x80) | 0x80;
     rest = Math.floor(rest / 0x80);
   }
-  out.push(rest);
+  out[at++] = rest;
+  return at;
 }
 
 function readVarint(bytes: Uint8Array, start: number): [number, number] {

@@ -43,6 +43,34 @@ describe("SessionToken", () => {
     expect(copy.minVersion("default/written")).toBe(5);
   });
 
+  it("answers a token it was sent unchanged when the request changed nothing in it, and anew when it did", () => {
+    const session = new SessionToken();
+    session.observe("default/a", 4);
+    session.observe("default/b", 9);
+    const sent = session.toString();
+    const reread = SessionToken.parse(sent);
+    reread.observe("default/b", 9);
+    reread.observe("default/b", 2);
+    expect(reread.toString()).toBe(sent);
+    // Reading "a" again makes it the most recent key: the same versions, in another order.
+    reread.observe("default/a", 4);
+    const reordered = reread.toString();
+    expect(reordered).not.toBe(sent);
+    expect(SessionToken.parse(reordered).minVersion("default/a")).toBe(4);
+    expect(SessionToken.parse(reordered).minVersion("default/b")).toBe(9);
+    reread.observe("default/a", 5);
+    expect(SessionToken.parse(reread.toString()).minVersion("default/a")).toBe(5);
+  });
+
+  it("writes versions up to 2^53 − 1 and reads them back", () => {
+    const session = new SessionToken();
+    for (const [i, version] of [1, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER].entries()) session.observe(`default/v${i}`, version);
+    const copy = SessionToken.parse(session.toString());
+    for (const [i, version] of [1, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER].entries()) {
+      expect(copy.minVersion(`default/v${i}`)).toBe(version);
+    }
+  });
+
   it("rejects tokens that are not its own format", () => {
     // "AQ" is an empty session; a format byte of 0 or 2, a truncated entry, or foreign characters are not tokens.
     expect(SessionToken.parse(new SessionToken().toString()).size).toBe(0);
