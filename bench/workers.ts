@@ -8,6 +8,8 @@ export const GEOCACHE_VARS: Record<GeocacheWorker, Record<string, string>> = {
   "geocache-edge-off": { EDGE_CACHE_MAX_AGE_MS: "0" },
   "geocache-cache-api": { EDGE_MEMORY_BYTES: "0" },
   "geocache-one-region": { REGIONS: "enam" },
+  "geocache-writes": {},
+  "geocache-edge-off-writes": { EDGE_CACHE_MAX_AGE_MS: "0" },
 };
 
 export function isGeocache(name: WorkerName): name is GeocacheWorker {
