@@ -16,10 +16,8 @@ export type BaselineName = (typeof BASELINES)[number];
  * geocache as configured in wrangler.toml; with the edge tier off; with the
  * edge tier but not its memory tier (Cache API only); with one region. The
  * write cases run on workers of their own (`-writes`), as the baselines'
- * writes do: a read case that followed a write case on the same workerd
- * process measured what the writes left behind (their heap, their objects'
- * alarms and storage) as much as itself, and more so in the rounds that run
- * backward, where the writes come first.
+ * writes do, so that no read case shares a workerd process with what the
+ * write cases leave behind (their heap, their objects' alarms and storage).
  */
 export const GEOCACHE_WORKERS = [
   "geocache",
