@@ -20,15 +20,19 @@ function tooLarge(size: string, limit: number): ApiError {
 /**
  * Reads a request body of at most `limit` bytes. The declared
  * `Content-Length` is checked before anything is read, and the count again
- * while reading (a chunked body declares none). An oversized body is drained
- * rather than cancelled, because cancelling a body midway drops the
- * connection before the client sees the 413.
+ * while reading (a chunked body declares none). An oversized body of up to
+ * {@link DRAIN_LIMIT_BYTES} is drained rather than cancelled or left unread:
+ * either drops the connection while the client may still be sending, and a
+ * client whose write fails that way reports the failed write, not the 413.
  */
 export async function readBodyWithin(request: Request, limit: number): Promise<ArrayBuffer> {
   const declared = request.headers.get("Content-Length");
   if (declared !== null) {
     if (!/^\d+$/.test(declared.trim())) throw new ApiError(400, "invalid_header", "Content-Length is not a number");
-    if (Number(declared) > limit) throw tooLarge(declared.trim(), limit);
+    if (Number(declared) > limit) {
+      if (request.body && Number(declared) <= DRAIN_LIMIT_BYTES) await drain(request.body.getReader(), 0);
+      throw tooLarge(declared.trim(), limit);
+    }
   }
   if (!request.body) return new ArrayBuffer(0);
   if (declared !== null) {
