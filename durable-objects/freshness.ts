@@ -20,7 +20,7 @@ export type ShortfallReason = "miss" | "min_version" | "bound";
  *
  * @example shortfall({ ...record, version: 3 }, { minVersion: 4 }, Date.now()) // "min_version"
  */
-export function shortfall(copy: ConfirmedRecord | null, want: ReadConstraints, now: number): ShortfallReason | null {
+export function shortfall(copy: Pick<ConfirmedRecord, "version" | "confirmedAt"> | null, want: ReadConstraints, now: number): ShortfallReason | null {
   if (!copy) return "miss";
   if (want.minVersion !== undefined && copy.version < want.minVersion) return "min_version";
   if (want.maxStalenessMs !== undefined && now - copy.confirmedAt > want.maxStalenessMs) return "bound";

@@ -15,6 +15,11 @@ export interface HeldCopy {
  */
 const ENTRY_OVERHEAD_BYTES = 4096;
 
+/** What a copy of `valueBytes` under `id` is counted at. */
+function costOf(id: string, valueBytes: number): number {
+  return valueBytes + id.length * 2 + ENTRY_OVERHEAD_BYTES;
+}
+
 /**
  * Copies held in the isolate's own memory: at the edge, the nearest tier
  * of all (a hot key is answered without leaving the isolate); in a
@@ -58,13 +63,19 @@ export class IsolateCache {
     return entry;
   }
 
+  /** Whether {@link set} would keep a copy of `valueBytes` under `id`: it would not for a value over a sixteenth of the budget. */
+  wouldKeep(id: string, valueBytes: number): boolean {
+    return this.enabled && costOf(id, valueBytes) <= this.maxBytes / 16;
+  }
+
   /** Keeps a copy unless it is older than the one held (a slower fill must not replace a newer copy). */
   set(id: string, record: ConfirmedRecord, storedAt = Date.now()): void {
-    const bytes = (record.value?.byteLength ?? 0) + id.length * 2 + ENTRY_OVERHEAD_BYTES;
     const held = this.entries.get(id);
     if (held && held.record.version > record.version) return;
     this.delete(id);
-    if (bytes > this.maxBytes / 16) return;
+    const valueBytes = record.value?.byteLength ?? 0;
+    if (!this.wouldKeep(id, valueBytes)) return;
+    const bytes = costOf(id, valueBytes);
     this.entries.set(id, { record, storedAt, bytes });
     this.usedBytes += bytes;
     for (const [oldest, entry] of this.entries) {

@@ -7,12 +7,12 @@
  * delete and expiry), so "newer" is a plain comparison of versions on every
  * copy.
  */
-export interface KeyRecord {
+export interface KeyRecord<Value = ArrayBuffer> {
   namespace: string;
   key: string;
   version: number;
-  /** The value's bytes, or null for a tombstone. */
-  value: ArrayBuffer | null;
+  /** The value's bytes (at the edge, possibly still a stream), or null for a tombstone. */
+  value: Value | null;
   contentType: string;
   /** The primary's clock (ms since epoch) when this version was committed. */
   committedAt: number;
@@ -25,7 +25,7 @@ export interface KeyRecord {
  * primary last vouched that this version was the latest. A copy's staleness
  * bound is `now - confirmedAt`.
  */
-export interface ConfirmedRecord extends KeyRecord {
+export interface ConfirmedRecord<Value = ArrayBuffer> extends KeyRecord<Value> {
   confirmedAt: number;
 }
 
@@ -48,7 +48,7 @@ export function absentRecord(ref: KeyRef, confirmedAt: number): ConfirmedRecord 
 }
 
 /** True when the record holds a value that has not expired by `now`. */
-export function isLive(record: KeyRecord, now: number): boolean {
+export function isLive(record: KeyRecord<unknown>, now: number): boolean {
   return record.value !== null && (record.expiresAt === null || record.expiresAt > now);
 }
 

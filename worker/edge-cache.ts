@@ -13,6 +13,9 @@ const COPY_HEADER = "X-Geocache-Copy";
 /** Keys whose last written version an isolate remembers ({@link EdgeCache.purge}): a few dozen bytes each. */
 const MAX_WRITTEN_IDS = 4096;
 
+/** A value as the edge serves it: bytes, or the Cache API's stream of them, not yet read. */
+export type EdgeValue = ArrayBuffer | ReadableStream<Uint8Array>;
+
 type CopyFigures = Pick<ConfirmedRecord, "version" | "committedAt" | "confirmedAt" | "expiresAt"> & { storedAt: number };
 
 function figuresOf(header: string | null): CopyFigures | null {
@@ -22,6 +25,12 @@ function figuresOf(header: string | null): CopyFigures | null {
   const expiresAt = parts[3] === "" ? null : Number(parts[3]);
   if (![version, committedAt, confirmedAt, storedAt, expiresAt ?? 0].every(Number.isFinite)) return null;
   return { version, committedAt, confirmedAt, expiresAt, storedAt };
+}
+
+/** A miss on a copy the Cache API answered with: its body is cancelled, not left to the collector. */
+async function unread(response: Response): Promise<null> {
+  await response.body?.cancel();
+  return null;
 }
 
 /**
@@ -67,8 +76,23 @@ export class EdgeCache {
    * within its age but cannot serve the read (too tight a bound, too low a
    * version), the data center's is not asked either: it is seldom newer,
    * and the region's replica, asked next, is where a newer copy is.
+   *
+   * With `as: "stream"`, a data center's copy the isolate would not keep
+   * (its memory tier is off, or the value is too large for it) comes as the
+   * Cache API's own stream, which the answer passes on unread; otherwise
+   * its bytes are read.
+   *
+   * @example
+   * const copy = await edge.match("weur", ref, (copy) => copy.version >= 3, "stream");
    */
-  async match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord) => boolean): Promise<ConfirmedRecord | null> {
+  match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord<unknown>) => boolean, as?: "bytes"): Promise<ConfirmedRecord | null>;
+  match(region: Region, ref: KeyRef, accept: (copy: ConfirmedRecord<unknown>) => boolean, as: "bytes" | "stream"): Promise<ConfirmedRecord<EdgeValue> | null>;
+  async match(
+    region: Region,
+    ref: KeyRef,
+    accept: (copy: ConfirmedRecord<unknown>) => boolean,
+    as: "bytes" | "stream" = "bytes",
+  ): Promise<ConfirmedRecord<EdgeValue> | null> {
     const id = this.idOf(region, ref);
     const now = Date.now();
     const remembered = this.memory.enabled ? this.memory.get(id) : null;
@@ -76,19 +100,25 @@ export class EdgeCache {
     const response = await this.cache.match(this.urlFor(id));
     if (!response) return null;
     const figures = figuresOf(response.headers.get(COPY_HEADER));
-    if (figures === null || !(now - figures.storedAt < this.maxAgeMs)) {
-      await response.body?.cancel();
-      return null;
-    }
-    const { storedAt, ...record } = figures;
-    const copy: ConfirmedRecord = {
-      ...ref,
-      ...record,
-      value: await response.arrayBuffer(),
+    if (figures === null || !(now - figures.storedAt < this.maxAgeMs)) return unread(response);
+    const candidate: ConfirmedRecord<EdgeValue> = {
+      namespace: ref.namespace,
+      key: ref.key,
+      version: figures.version,
+      value: response.body ?? new ArrayBuffer(0),
       contentType: response.headers.get("Content-Type") ?? "application/octet-stream",
+      committedAt: figures.committedAt,
+      expiresAt: figures.expiresAt,
+      confirmedAt: figures.confirmedAt,
     };
-    if (!accept(copy)) return null;
-    if (this.memory.enabled) this.memory.set(id, copy, storedAt);
+    if (!accept(candidate)) return unread(response);
+    // A copy whose size the Cache API does not say is read, and kept if it fits.
+    const declaredBytes = response.headers.get("Content-Length");
+    const kept = this.memory.enabled && (declaredBytes === null || this.memory.wouldKeep(id, Number(declaredBytes)));
+    if (as === "stream" && !kept) return candidate;
+    candidate.value = await response.arrayBuffer();
+    const copy = candidate as ConfirmedRecord;
+    if (kept) this.memory.set(id, copy, figures.storedAt);
     return copy;
   }
 

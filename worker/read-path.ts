@@ -2,13 +2,14 @@ import { shortfall } from "../durable-objects/freshness";
 import { isLive, type CacheOutcome, type ConfirmedRecord, type KeyRef } from "../durable-objects/record";
 import type { Region } from "../durable-objects/topology";
 import type { Consistency, ResolvedRead } from "./consistency";
+import type { EdgeValue } from "./edge-cache";
 import { callObject } from "./object-call";
 import type { Settings } from "./settings";
 import { statsRecorder } from "./stats-recorder";
 
 /** A read as served: the copy, the tier and region it came from, and how stale it may be. */
-export interface ServedRead {
-  record: ConfirmedRecord;
+export interface ServedRead<Value = ArrayBuffer> {
+  record: ConfirmedRecord<Value>;
   servedBy: "edge" | "replica" | "primary";
   region: Region;
   mode: Consistency;
@@ -24,22 +25,40 @@ export interface ServedRead {
  * replication or asks the primary when its copy falls short), and for
  * `strong` reads the key's primary only. A value served from further away is
  * kept at the edge for the reads after it (through `defer`, after the answer).
+ * With `as: "stream"`, an edge copy may come as the Cache API's stream (see
+ * {@link EdgeCache.match}), for an answer that passes the value on unread.
+ *
+ * @example
+ * const served = await serveRead(settings, ref, "weur", read, (work) => c.executionCtx.waitUntil(work));
  */
+export function serveRead(settings: Settings, ref: KeyRef, region: Region, read: ResolvedRead, defer: Defer): Promise<ServedRead>;
+export function serveRead(settings: Settings, ref: KeyRef, region: Region, read: ResolvedRead, defer: Defer, as: "stream"): Promise<ServedRead<EdgeValue>>;
 export async function serveRead(
   settings: Settings,
   ref: KeyRef,
   region: Region,
   read: ResolvedRead,
-  defer: (work: Promise<unknown>) => void,
-): Promise<ServedRead> {
-  const served = await fromNearestTier(settings, ref, region, read, defer);
+  defer: Defer,
+  as: "bytes" | "stream" = "bytes",
+): Promise<ServedRead<EdgeValue>> {
+  const served = await fromNearestTier(settings, ref, region, read, defer, as);
   statsRecorder.record(region, served);
   const flush = statsRecorder.flush(settings.placement);
   if (flush) defer(flush);
   return served;
 }
 
-async function fromNearestTier(...[settings, ref, region, read, defer]: Parameters<typeof serveRead>): Promise<ServedRead> {
+/** Hands work on to run after the answer. */
+type Defer = (work: Promise<unknown>) => void;
+
+async function fromNearestTier(
+  settings: Settings,
+  ref: KeyRef,
+  region: Region,
+  read: ResolvedRead,
+  defer: Defer,
+  as: "bytes" | "stream",
+): Promise<ServedRead<EdgeValue>> {
   const { placement, edge, network } = settings;
   if (read.mode === "strong") {
     const { record, homeRegion } = await callObject(() => placement.primary(ref, region).read(ref, region), { idempotent: true });
@@ -48,7 +67,8 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
   }
   if (edge.enabled) {
     const now = Date.now();
-    const copy = await edge.match(region, ref, (candidate) => isLive(candidate, now) && shortfall(candidate, read.constraints, now) === null);
+    const accept = (candidate: ConfirmedRecord<unknown>) => isLive(candidate, now) && shortfall(candidate, read.constraints, now) === null;
+    const copy = await edge.match(region, ref, accept, as);
     if (copy) return { record: copy, servedBy: "edge", region, mode: read.mode, stalenessMs: stalenessOf(copy, now) };
   }
   await network?.roundTrip(region, region);
@@ -64,7 +84,7 @@ async function fromNearestTier(...[settings, ref, region, read, defer]: Paramete
  * though the copy may have been vouched for by a primary whose clock runs a
  * little ahead, or stored by another isolate after `now` was read.
  */
-function stalenessOf(copy: ConfirmedRecord, now = Date.now()): number {
+function stalenessOf(copy: ConfirmedRecord<unknown>, now = Date.now()): number {
   return Math.max(0, now - copy.confirmedAt);
 }
 
@@ -74,7 +94,7 @@ function stalenessOf(copy: ConfirmedRecord, now = Date.now()): number {
  *
  * @example setProvenanceHeaders(served, (name, value) => c.header(name, value));
  */
-export function setProvenanceHeaders(read: ServedRead, setHeader: (name: string, value: string) => void): void {
+export function setProvenanceHeaders(read: ServedRead<unknown>, setHeader: (name: string, value: string) => void): void {
   const { record } = read;
   setHeader("ETag", `"${record.version}"`);
   setHeader("X-Version", String(record.version));

@@ -34,7 +34,7 @@ export class StatsRecorder {
   private readonly sending = new Map<Promise<void>, number>();
 
   /** Counts a read made from `region` (the caller's, whichever tier's region served it). */
-  record(region: Region, read: ServedRead): void {
+  record(region: Region, read: ServedRead<unknown>): void {
     let tally = this.tallies.get(region);
     if (!tally) {
       tally = new ReadTally();

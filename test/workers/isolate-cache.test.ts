@@ -105,6 +105,38 @@ describe("the edge tier", () => {
     expect(await new EdgeCache(cache, 1_000, new IsolateCache(1024 * 1024)).match("weur", v2, any)).toBeNull();
   });
 
+  it("passes on as the Cache API's stream a copy the isolate would not keep, and reads the bytes of one it keeps", async () => {
+    const cache = await caches.open(`edge-${crypto.randomUUID()}`);
+    const bytes = (size: number) => Uint8Array.from({ length: size }, (_, i) => i % 251).buffer;
+    const small = { ...record(2, 0), value: bytes(100) };
+    const large = { ...record(3, 0), value: bytes(20_000) };
+    await new EdgeCache(cache, 1_000, new IsolateCache(0)).store("sam", small);
+    await new EdgeCache(cache, 1_000, new IsolateCache(0)).store("sam", large);
+    const streamed = async (value: unknown) => {
+      expect(value).toBeInstanceOf(ReadableStream);
+      return new Response(value as ReadableStream).arrayBuffer();
+    };
+
+    // Without a memory tier every copy streams, and a rejected one is a miss.
+    const noMemory = new EdgeCache(cache, 1_000, new IsolateCache(0));
+    expect(new Uint8Array(await streamed((await noMemory.match("sam", small, () => true, "stream"))!.value))).toEqual(new Uint8Array(small.value));
+    expect(await noMemory.match("sam", small, (copy) => copy.version > 2, "stream")).toBeNull();
+    // Asked for bytes, it reads them.
+    expect((await noMemory.match("sam", small, () => true))!.value).toBeInstanceOf(ArrayBuffer);
+
+    // With one (256 KiB here: a copy counted at over 16 KiB is not kept), a small copy is read and kept, a large one streams.
+    const memory = new IsolateCache(256 * 1024);
+    const withMemory = new EdgeCache(cache, 1_000, memory);
+    const kept = await withMemory.match("sam", small, () => true, "stream");
+    expect(kept!.value).toBeInstanceOf(ArrayBuffer);
+    expect(new Uint8Array(kept!.value as ArrayBuffer)).toEqual(new Uint8Array(small.value));
+    expect(memory.peek(`sam/${entryId(small.namespace, small.key)}`)).toBe(true);
+    const passed = await withMemory.match("sam", large, () => true, "stream");
+    expect(new Uint8Array(await streamed(passed!.value))).toEqual(new Uint8Array(large.value));
+    expect(passed).toMatchObject({ version: 3, contentType: large.contentType });
+    expect(memory.peek(`sam/${entryId(large.namespace, large.key)}`)).toBe(false);
+  });
+
   it("reads a data center's copy back exactly, expiry included, and takes one whose figures do not parse for a miss", async () => {
     const cache = await caches.open(`edge-${crypto.randomUUID()}`);
     const edge = new EdgeCache(cache, 1_000, new IsolateCache(0));

@@ -33,15 +33,20 @@ keys.get("/keys/:key", keyParam, readOptions, async (c) => {
   const id = entryId(ref.namespace, ref.key);
   const settings = settingsFor(c.env);
   const read = resolveRead(c.req.valid("query"), settings.defaultConsistency, c.get("session").minVersion(id));
-  const served = await serveRead(settings, ref, c.get("region"), read, (work) => c.executionCtx.waitUntil(work));
+  // The value goes out as it came: an edge copy in the Cache API is passed on unread.
+  const served = await serveRead(settings, ref, c.get("region"), read, (work) => c.executionCtx.waitUntil(work), "stream");
   c.get("session").observe(id, served.record.version);
   setProvenanceHeaders(served, c.header);
-  if (served.record.value === null) {
+  const { value } = served.record;
+  if (value === null) {
     return errorResponse(c, new ApiError(404, "not_found", `key "${ref.key}" does not exist`));
   }
-  if (notModified(c.req.header("If-None-Match"), served.record.version)) return c.body(null, 304);
+  if (notModified(c.req.header("If-None-Match"), served.record.version)) {
+    if (value instanceof ReadableStream) await value.cancel();
+    return c.body(null, 304);
+  }
   c.header("Content-Type", served.record.contentType);
-  return c.body(served.record.value);
+  return c.body(value);
 });
 
 const putOptions = requestValidator("query", (c) => ({ ...writeConditionsOf(c), ttlMs: ttlOf(c) }));
