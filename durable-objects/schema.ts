@@ -32,6 +32,9 @@ export function migrate(sql: SqlStorage, migrations: readonly Migration[]): numb
     sql.exec(migration.sql);
     current = migration.version;
   }
-  sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", current);
+  // An object starts often (after every eviction) and its schema is seldom new: a current one costs a read, no write.
+  if (current !== row?.version) {
+    sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", current);
+  }
   return current;
 }
