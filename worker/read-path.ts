@@ -31,16 +31,9 @@ export interface ServedRead<Value = ArrayBuffer> {
  * @example
  * const served = await serveRead(settings, ref, "weur", read, (work) => c.executionCtx.waitUntil(work));
  */
-export function serveRead(settings: Settings, ref: KeyRef, region: Region, read: ResolvedRead, defer: Defer): Promise<ServedRead>;
-export function serveRead(settings: Settings, ref: KeyRef, region: Region, read: ResolvedRead, defer: Defer, as: "stream"): Promise<ServedRead<EdgeValue>>;
-export async function serveRead(
-  settings: Settings,
-  ref: KeyRef,
-  region: Region,
-  read: ResolvedRead,
-  defer: Defer,
-  as: "bytes" | "stream" = "bytes",
-): Promise<ServedRead<EdgeValue>> {
+export function serveRead(...args: [...ReadArguments, as?: "bytes"]): Promise<ServedRead>;
+export function serveRead(...args: [...ReadArguments, as: ValueForm]): Promise<ServedRead<EdgeValue>>;
+export async function serveRead(...[settings, ref, region, read, defer, as = "bytes"]: [...ReadArguments, as?: ValueForm]): Promise<ServedRead<EdgeValue>> {
   const served = await fromNearestTier(settings, ref, region, read, defer, as);
   statsRecorder.record(region, served);
   const flush = statsRecorder.flush(settings.placement);
@@ -48,17 +41,13 @@ export async function serveRead(
   return served;
 }
 
-/** Hands work on to run after the answer. */
-type Defer = (work: Promise<unknown>) => void;
+/** What a read is served from: the settings, the key, the caller's region, the read's mode and constraints, and where work goes to run after the answer. */
+type ReadArguments = [settings: Settings, ref: KeyRef, region: Region, read: ResolvedRead, defer: (work: Promise<unknown>) => void];
 
-async function fromNearestTier(
-  settings: Settings,
-  ref: KeyRef,
-  region: Region,
-  read: ResolvedRead,
-  defer: Defer,
-  as: "bytes" | "stream",
-): Promise<ServedRead<EdgeValue>> {
+/** How a value is wanted: as bytes, or as an edge copy's unread stream where there is one. */
+type ValueForm = "bytes" | "stream";
+
+async function fromNearestTier(...[settings, ref, region, read, defer, as]: [...ReadArguments, as: ValueForm]): Promise<ServedRead<EdgeValue>> {
   const { placement, edge, network } = settings;
   if (read.mode === "strong") {
     const { record, homeRegion } = await callObject(() => placement.primary(ref, region).read(ref, region), { idempotent: true });

@@ -117,7 +117,7 @@ describe("the worker over real HTTP on 127.0.0.1", () => {
     }
   });
 
-  it("answers HEAD with the headers of GET and no body", async () => {
+  it("answers HEAD with the headers of GET, the value's length among them, and no body", async () => {
     const key = uniqueKey("head");
     await put(key, "twelve bytes", { "Content-Type": "text/plain" });
     const head = await fetch(keyUrl(key), { method: "HEAD", headers: { "X-Consistency": "strong" } });
@@ -125,6 +125,19 @@ describe("the worker over real HTTP on 127.0.0.1", () => {
     expect(head.headers.get("ETag")).toBe('"1"');
     expect(head.headers.get("Content-Type")).toBe("text/plain");
     expect(await head.text()).toBe("");
+
+    // Its length too, from the primary, the replica and the edge (a type no compression applies to, which would drop the length).
+    const binary = uniqueKey("head-length");
+    await put(binary, new Uint8Array(3_000), { "Content-Type": "application/octet-stream", "X-Region": "me" });
+    const tiers: Record<string, string>[] = [{ "X-Consistency": "strong" }, { "X-Region": "me" }, { "X-Region": "me" }];
+    const servedBy: (string | null)[] = [];
+    for (const headers of tiers) {
+      const answer = await fetch(keyUrl(binary), { method: "HEAD", headers });
+      expect([answer.status, answer.headers.get("Content-Length")], JSON.stringify(headers)).toEqual([200, "3000"]);
+      expect(await answer.text()).toBe("");
+      servedBy.push(answer.headers.get("X-Served-By"));
+    }
+    expect(servedBy.slice(0, 2)).toEqual(["primary", "replica"]);
   });
 
   it("rejects an oversized body from its Content-Length and a chunked one while reading, storing nothing", async () => {

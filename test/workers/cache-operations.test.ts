@@ -137,6 +137,7 @@ describe("the edge tier's Cache API copies", () => {
     const head = await call(keyPath(ref.key), { method: "HEAD", headers: eventual });
     expect(head.status).toBe(200);
     expect(head.headers.get("X-Served-By")).toBe("edge");
+    expect(head.headers.get("Content-Length")).toBe(String(value.length));
     expect(await head.text()).toBe("");
     const again = await call(keyPath(ref.key), { headers: eventual });
     expect(again.headers.get("X-Served-By")).toBe("edge");

@@ -33,8 +33,9 @@ keys.get("/keys/:key", keyParam, readOptions, async (c) => {
   const id = entryId(ref.namespace, ref.key);
   const settings = settingsFor(c.env);
   const read = resolveRead(c.req.valid("query"), settings.defaultConsistency, c.get("session").minVersion(id));
-  // The value goes out as it came: an edge copy in the Cache API is passed on unread.
-  const served = await serveRead(settings, ref, c.get("region"), read, (work) => c.executionCtx.waitUntil(work), "stream");
+  // A GET's value goes out as it came (an edge copy in the Cache API passed on unread); a HEAD's answer gives the value's length, so it takes bytes.
+  const head = c.req.method === "HEAD";
+  const served = await serveRead(settings, ref, c.get("region"), read, (work) => c.executionCtx.waitUntil(work), head ? "bytes" : "stream");
   c.get("session").observe(id, served.record.version);
   setProvenanceHeaders(served, c.header);
   const { value } = served.record;
@@ -46,6 +47,7 @@ keys.get("/keys/:key", keyParam, readOptions, async (c) => {
     return c.body(null, 304);
   }
   c.header("Content-Type", served.record.contentType);
+  if (head && value instanceof ArrayBuffer) c.header("Content-Length", String(value.byteLength));
   return c.body(value);
 });
 
