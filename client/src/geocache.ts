@@ -2,12 +2,13 @@ import { GeoCacheError, NotFoundError, PreconditionFailedError } from "./errors"
 import { HttpRequester, type HttpRequesterOptions } from "./http-requester";
 import { newIdempotencyKey } from "./idempotency-key";
 import { getOptionsFor, LEFT_OUT, mgetBatches, mgetBody, mgetResults, READ_ALONE, type MgetAnswer } from "./mget";
-import { readHeaders, readResult } from "./read-headers";
+import { numberHeader, readHeaders, readResult } from "./read-headers";
 import type { Requester, RequesterRequest } from "./requester";
 import type {
   DeleteOptions,
   GetOptions,
   GetResult,
+  HeadResult,
   Health,
   IncrOptions,
   IncrResult,
@@ -113,21 +114,40 @@ export class GeoCache {
   get<T = unknown>(key: string, options?: GetOptions): Promise<GetResult<T> | null>;
   async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
     const streamed = options.type === "stream";
-    let response: Response;
-    try {
-      response = await this.send(
-        { method: "GET", path: keyPath(key), headers: readHeaders(options), idempotent: true, stream: streamed },
-        options,
-      );
-    } catch (error) {
-      if (error instanceof NotFoundError && error.keyMissing) return null;
-      throw error;
-    }
+    const response = await this.readKey("GET", key, options, streamed);
+    if (response === null) return null;
     const contentType = response.headers.get("Content-Type") ?? "application/octet-stream";
     const value = streamed
       ? (response.body ?? new Response(new Uint8Array(0)).body)
       : decodeBytes(new Uint8Array(await response.arrayBuffer()), contentType, options.type);
     return readResult(response.headers, value);
+  }
+
+  /**
+   * What `get` would say of a key, without its value (a `HEAD` request: the
+   * value's bytes never travel): its size in bytes and where the answer came
+   * from, or null when the key does not exist. The size is null when the
+   * answer does not give it, as when something on the way compressed it.
+   *
+   * @example
+   * const meta = await cache.head("avatar:42", { consistency: "strong" });
+   * if (meta) console.log(meta.size, meta.version, meta.contentType);
+   */
+  async head(key: string, options: Omit<GetOptions, "type"> = {}): Promise<HeadResult | null> {
+    const response = await this.readKey("HEAD", key, options, false);
+    if (response === null) return null;
+    const { value: _, ...found } = readResult(response.headers, null);
+    return { ...found, size: numberHeader(response.headers, "Content-Length") };
+  }
+
+  /** Reads a key with `GET` or `HEAD`: the answer, or null for the key's own 404. */
+  private async readKey(method: "GET" | "HEAD", key: string, options: Omit<GetOptions, "type">, stream: boolean): Promise<Response | null> {
+    try {
+      return await this.send({ method, path: keyPath(key), headers: readHeaders(options), idempotent: true, stream }, options);
+    } catch (error) {
+      if (error instanceof NotFoundError && error.keyMissing) return null;
+      throw error;
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ export type {
   DeleteOptions,
   GetOptions,
   GetResult,
+  HeadResult,
   Health,
   IncrOptions,
   IncrResult,

@@ -14,7 +14,12 @@ export function readHeaders(options: Omit<GetOptions, "type">): Record<string, s
   return headers;
 }
 
-function numberHeader(headers: Headers, name: string): number | null {
+/**
+ * A header's number, or null when it is absent or not a number.
+ *
+ * @example numberHeader(response.headers, "Content-Length") // 4321
+ */
+export function numberHeader(headers: Headers, name: string): number | null {
   const raw = headers.get(name);
   if (raw === null || raw.trim() === "") return null;
   const value = Number(raw);

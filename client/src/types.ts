@@ -71,6 +71,16 @@ export interface GetResult<T = unknown> {
 }
 
 /**
+ * What a read says of a key without its value (`head`).
+ *
+ * @example const { size, version, contentType } = (await cache.head("k"))!;
+ */
+export interface HeadResult extends Omit<GetResult<never>, "value"> {
+  /** The value's length in bytes; null when the answer does not give it. */
+  size: number | null;
+}
+
+/**
  * Options of `set`.
  *
  * @example await cache.set("lock", "me", { ifNoneMatch: "*", ttlMs: 30_000 });

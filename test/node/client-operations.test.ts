@@ -98,6 +98,23 @@ describe("GeoCache operations against the worker", () => {
     expect(await text(asStream!.value)).toBe('{"from":"blob"}');
   });
 
+  it("heads a key: its size and where the answer came from, no value; null for a key that does not exist", async () => {
+    const cache = clientFor();
+    const key = uniqueKey("head");
+    await cache.set(key, new Uint8Array(4_321), { ttlMs: 60_000 });
+    const strong = await cache.head(key, { consistency: "strong" });
+    expect(strong).toMatchObject({ size: 4_321, version: 1, servedBy: "primary", stalenessMs: 0, contentType: "application/octet-stream" });
+    expect(strong?.expiresAt).toBeGreaterThan(Date.now());
+    expect(strong).not.toHaveProperty("value");
+    const eventual = await cache.head(key, { consistency: "eventual", region: "sam" });
+    expect(eventual).toMatchObject({ size: 4_321, version: 1, region: "sam" });
+    expect(eventual?.servedBy).not.toBe("primary");
+
+    expect(await cache.head(uniqueKey("head-missing"))).toBeNull();
+    await cache.delete(key);
+    expect(await cache.head(key, { consistency: "strong" })).toBeNull();
+  });
+
   it("answers null for a key that does not exist, and refuses what cannot be stored", async () => {
     const cache = clientFor();
     expect(await cache.get(uniqueKey("missing"))).toBeNull();
