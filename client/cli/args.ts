@@ -47,6 +47,7 @@ export const GLOBAL_OPTIONS: readonly OptionName[] = ["url", "token", "region", 
 /** The commands, and the options each takes besides the global ones. */
 export const COMMAND_OPTIONS = {
   get: ["consistency", "max-staleness", "min-version", "max-wait"],
+  head: ["consistency", "max-staleness", "min-version", "max-wait"],
   set: ["file", "ttl", "content-type", "if-match", "if-none-match"],
   del: ["if-match"],
   incr: ["by"],

@@ -1,4 +1,4 @@
-import { GeoCache, type Consistency, type GetResult } from "../src/index";
+import { GeoCache, type Consistency, type GetOptions, type GetResult } from "../src/index";
 import { inferType } from "../src/values";
 import { numberOption, UsageError, type Invocation } from "./args";
 import { valueToSet, type CliIo } from "./io";
@@ -60,20 +60,43 @@ function stalenessOption(raw: string | undefined): number | undefined {
   return numberOption(raw, "--max-staleness", { integer: true, min: 0, max: MAX_STALENESS_MS });
 }
 
-async function get(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
-  const [key] = argsOf(invocation, ["key"]);
+/** The read options of `get` and `head`. */
+function readOptionsOf(invocation: Invocation): Omit<GetOptions, "type"> {
   const { options } = invocation;
-  const result = await client.get(key!, {
-    type: "bytes",
+  return {
     consistency: consistencyOf(invocation),
     maxStalenessMs: stalenessOption(options["max-staleness"]),
     minVersion: numberOption(options["min-version"], "--min-version", { integer: true, min: 0 }),
     maxWaitMs: numberOption(options["max-wait"], "--max-wait", { integer: true, min: 0, max: MAX_WAIT_MS }),
-  });
+  };
+}
+
+async function get(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
+  const [key] = argsOf(invocation, ["key"]);
+  const { options } = invocation;
+  const result = await client.get(key!, { type: "bytes", ...readOptionsOf(invocation) });
   if (result === null) throw new CommandFailure(`key "${key}" not found`);
   if (options.json) return printJson(io, described(key!, result));
   io.stdout(result.value);
   if (io.stdoutIsTTY && result.value.at(-1) !== 0x0a) io.stdout("\n");
+}
+
+async function head(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
+  const [key] = argsOf(invocation, ["key"]);
+  const result = await client.head(key!, readOptionsOf(invocation));
+  if (result === null) throw new CommandFailure(`key "${key}" not found`);
+  if (invocation.options.json) return printJson(io, { key, ...result });
+  const lines: [string, unknown][] = [
+    ["size", result.size ?? "unknown"],
+    ["version", result.version],
+    ["content-type", result.contentType],
+    ["served-by", result.servedBy],
+    ["region", result.region],
+    ["consistency", result.consistency],
+    ["staleness-ms", result.stalenessMs],
+    ["expires-at", result.expiresAt === null ? "never" : new Date(result.expiresAt).toISOString()],
+  ];
+  io.stdout(lines.map(([name, value]) => `${name}: ${String(value)}\n`).join(""));
 }
 
 async function set(client: GeoCache, invocation: Invocation, io: CliIo): Promise<void> {
@@ -140,4 +163,4 @@ async function health(client: GeoCache, invocation: Invocation, io: CliIo): Prom
 }
 
 /** What each command does. */
-export const COMMANDS = { get, set, del, incr, mget, regions, health } as const;
+export const COMMANDS = { get, head, set, del, incr, mget, regions, health } as const;

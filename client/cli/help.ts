@@ -22,6 +22,16 @@ where it came from. A missing key exits with status 1.
   --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
   --min-version <n>      serve at least this version
   --max-wait <ms>        how long the service may wait for --min-version`,
+  head: `Usage: geocache head <key> [options]
+
+Prints what a read of the key would say without its value: its size in
+bytes, version, type, tier, region and staleness, one "name: value" line
+each; with --json, as one object. A missing key exits with status 1.
+
+  --consistency <mode>   strong | eventual | bounded | session
+  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
+  --min-version <n>      serve at least this version
+  --max-wait <ms>        how long the service may wait for --min-version`,
   set: `Usage: geocache set <key> [value] [options]
 
 Writes the value given, else the contents of --file, else standard input.
@@ -63,6 +73,7 @@ const OVERVIEW = `Usage: geocache <command> [args] [options]
 
 Commands:
   get <key>              read a key
+  head <key>             a key's size, version and provenance, not its value
   set <key> [value]      write a key (value, --file or standard input)
   del <key>              delete a key
   incr <key> [by]        add to an integer value

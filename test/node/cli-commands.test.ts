@@ -43,6 +43,36 @@ describe("geocache commands against the worker", () => {
     expect(json(eventual.stdout)).toMatchObject({ key, region: "afr" });
   });
 
+  it("head prints a key's size, version and provenance, one line each or as JSON, and exits 1 for a missing key", async () => {
+    const key = uniqueKey("cli-head");
+    const file = join(scratch, "head.bin");
+    await writeFile(file, Buffer.alloc(2_048, 1));
+    expect(await runCli(["set", key, "--file", file, "--ttl", "3600"])).toMatchObject({ code: 0 });
+
+    const head = await runCli(["head", key, "--consistency", "strong"]);
+    expect(head).toMatchObject({ code: 0, stderr: "" });
+    const lines = head.stdout.toString("utf8").trimEnd().split("\n");
+    // A strong read names the primary's region, where the key was first written.
+    expect(REGIONS.map((region) => `region: ${region}`)).toContain(lines[4]);
+    expect([...lines.slice(0, 4), ...lines.slice(5, 7)]).toEqual([
+      "size: 2048",
+      "version: 1",
+      "content-type: application/octet-stream",
+      "served-by: primary",
+      "consistency: strong",
+      "staleness-ms: 0",
+    ]);
+    expect(lines[7]).toMatch(/^expires-at: \d{4}-\d\d-\d\dT/);
+
+    const described = json((await runCli(["head", key, "--json", "--region", "afr"])).stdout);
+    expect(described).toMatchObject({ key, size: 2_048, version: 1, region: "afr" });
+    expect(described).not.toHaveProperty("value");
+
+    const missing = await runCli(["head", uniqueKey("cli-head-missing")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.toString()).toContain("not found");
+  });
+
   it("set reads --file and standard input as bytes, and get writes them back unchanged", async () => {
     const key = uniqueKey("cli-bytes");
     const bytes = Buffer.from(Array.from({ length: 3_000 }, (_, i) => (i * 7) % 256));
