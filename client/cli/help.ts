@@ -11,6 +11,12 @@ ${TARGET_HELP}
   --json                 print the whole answer as JSON
   -h, --help             this help`;
 
+/** The options of a read of one key (`get`, `head`). */
+const READ_OPTIONS = `  --consistency <mode>   strong | eventual | bounded | session
+  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
+  --min-version <n>      serve at least this version
+  --max-wait <ms>        how long the service may wait for --min-version`;
+
 /** Every command's help but `measure`'s, which its own bundle holds. */
 const COMMANDS: Record<Exclude<Command, "measure">, string> = {
   get: `Usage: geocache get <key> [options]
@@ -18,20 +24,14 @@ const COMMANDS: Record<Exclude<Command, "measure">, string> = {
 Prints the key's value (its bytes, as stored); with --json, the value and
 where it came from. A missing key exits with status 1.
 
-  --consistency <mode>   strong | eventual | bounded | session
-  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
-  --min-version <n>      serve at least this version
-  --max-wait <ms>        how long the service may wait for --min-version`,
+${READ_OPTIONS}`,
   head: `Usage: geocache head <key> [options]
 
 Prints what a read of the key would say without its value: its size in
 bytes, version, type, tier, region and staleness, one "name: value" line
 each; with --json, as one object. A missing key exits with status 1.
 
-  --consistency <mode>   strong | eventual | bounded | session
-  --max-staleness <ms>   for --consistency bounded: the stalest copy acceptable
-  --min-version <n>      serve at least this version
-  --max-wait <ms>        how long the service may wait for --min-version`,
+${READ_OPTIONS}`,
   set: `Usage: geocache set <key> [value] [options]
 
 Writes the value given, else the contents of --file, else standard input.

@@ -126,8 +126,8 @@ export class GeoCache {
   /**
    * What `get` would say of a key, without its value (a `HEAD` request: the
    * value's bytes never travel): its size in bytes and where the answer came
-   * from, or null when the key does not exist. The size is null when the
-   * answer does not give it, as when something on the way compressed it.
+   * from, or null when the key does not exist (the size is null if the
+   * answer does not give it).
    *
    * @example
    * const meta = await cache.head("avatar:42", { consistency: "strong" });
