@@ -112,9 +112,8 @@ export class EdgeCache {
       confirmedAt: figures.confirmedAt,
     };
     if (!accept(candidate)) return unread(response);
-    // A copy whose size the Cache API does not say is read, and kept if it fits.
-    const declaredBytes = response.headers.get("Content-Length");
-    const kept = this.memory.enabled && (declaredBytes === null || this.memory.wouldKeep(id, Number(declaredBytes)));
+    // A copy whose size the Cache API does not say is read, and kept only if it fits.
+    const kept = this.memory.enabled && this.memory.wouldKeep(id, Number(response.headers.get("Content-Length") ?? 0));
     if (as === "stream" && !kept) return candidate;
     candidate.value = await response.arrayBuffer();
     const copy = candidate as ConfirmedRecord;

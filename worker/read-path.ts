@@ -33,7 +33,14 @@ export interface ServedRead<Value = ArrayBuffer> {
  */
 export function serveRead(...args: [...ReadArguments, as?: "bytes"]): Promise<ServedRead>;
 export function serveRead(...args: [...ReadArguments, as: ValueForm]): Promise<ServedRead<EdgeValue>>;
-export async function serveRead(...[settings, ref, region, read, defer, as = "bytes"]: [...ReadArguments, as?: ValueForm]): Promise<ServedRead<EdgeValue>> {
+export async function serveRead(
+  settings: Settings,
+  ref: KeyRef,
+  region: Region,
+  read: ResolvedRead,
+  defer: ReadArguments[4],
+  as: ValueForm = "bytes",
+): Promise<ServedRead<EdgeValue>> {
   const served = await fromNearestTier(settings, ref, region, read, defer, as);
   statsRecorder.record(region, served);
   const flush = statsRecorder.flush(settings.placement);
